@@ -1,0 +1,93 @@
+export {
+  type AckRequest,
+  AckRequestSchema,
+  type AckResponse,
+  AckResponseSchema,
+  CursorSchema,
+} from "./ack.js";
+export {
+  ACCESS_TOKEN_PARAM,
+  AUTHORIZATION_HEADER,
+  BEARER_PREFIX,
+  DEVICE_ID_CLAIM,
+  DEVICE_ID_HEADER,
+  DEVICE_ID_PARAM,
+  SINCE_PARAM,
+} from "./auth.js";
+export {
+  type ErrorBody,
+  ErrorBodySchema,
+  type ErrorType,
+  type InternalError,
+  InternalErrorSchema,
+  type InvalidRequestError,
+  InvalidRequestErrorSchema,
+  type LamportConflictError,
+  LamportConflictErrorSchema,
+  type NotFoundError,
+  NotFoundErrorSchema,
+  type OperationIdReusedError,
+  OperationIdReusedErrorSchema,
+  type PayloadTooLargeError,
+  PayloadTooLargeErrorSchema,
+  type RequestIssue,
+  RequestIssueSchema,
+  type ResyncRequiredError,
+  ResyncRequiredErrorSchema,
+  type UnauthorizedError,
+  UnauthorizedErrorSchema,
+} from "./error/error-body.js";
+export { ERROR_RECOVERY, type ErrorRecovery, recoveryFor } from "./error/error-recovery.js";
+export { ERROR_STATUS } from "./error/error-status.js";
+export { invalidRequest, requestIssues } from "./error/request-issues.js";
+export { isSyncError, SyncError } from "./error/sync-error.js";
+export { type JsonValue, JsonValueSchema, jsonByteLength } from "./json.js";
+export {
+  DEFAULT_PULL_LIMIT,
+  MAX_BODY_BYTES,
+  MAX_ENTITY_ID_LENGTH,
+  MAX_LAMPORT_TS,
+  MAX_NAME_LENGTH,
+  MAX_PULL_LIMIT,
+  MAX_PUSH_OPS,
+  MAX_VALUE_BYTES,
+} from "./limits.js";
+export {
+  type DeleteOp,
+  DeleteOpSchema,
+  LamportTsSchema,
+  type Op,
+  OpSchema,
+  type UpsertOp,
+  UpsertOpSchema,
+} from "./op.js";
+export { PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER } from "./protocol-version.js";
+export { type PullQuery, PullQuerySchema, type PullResponse, PullResponseSchema } from "./pull.js";
+export {
+  type PushedOp,
+  PushedOpSchema,
+  type PushRequest,
+  PushRequestSchema,
+  type PushResponse,
+  PushResponseSchema,
+} from "./push.js";
+export {
+  applyOpTo,
+  cloneState,
+  type EntityState,
+  type FieldState,
+  type LwwTarget,
+  type MaterializedState,
+  materialize,
+  reduceOps,
+  type SyncState,
+} from "./reducer.js";
+export { OpIdSchema, type StoredOp, StoredOpSchema } from "./stored-op.js";
+export { UuidSchema } from "./uuid.js";
+export { type AckFrame, AckFrameSchema } from "./ws/ack-frame.js";
+export { type ClientFrame, ClientFrameSchema } from "./ws/client-frame.js";
+export { type OpsFrame, OpsFrameSchema } from "./ws/ops-frame.js";
+export { type PingFrame, PingFrameSchema } from "./ws/ping-frame.js";
+export { type PongFrame, PongFrameSchema } from "./ws/pong-frame.js";
+export { type ResyncRequiredFrame, ResyncRequiredFrameSchema } from "./ws/resync-required-frame.js";
+export { type ServerFrame, ServerFrameSchema } from "./ws/server-frame.js";

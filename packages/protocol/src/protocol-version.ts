@@ -1,0 +1,12 @@
+/**
+ * Version of the Syncline wire protocol. Servers send it in the
+ * {@link PROTOCOL_VERSION_HEADER} response header; clients may send it in the
+ * same request header so a server can refuse a client it no longer speaks to.
+ *
+ * History (bump on every incompatible change, and say why):
+ * - 1: first version: push, pull, ack, WebSocket frames, error bodies.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** HTTP header that carries {@link PROTOCOL_VERSION}. */
+export const PROTOCOL_VERSION_HEADER = "syncline-protocol-version";

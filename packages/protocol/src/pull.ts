@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT } from "./limits.js";
+import { StoredOpSchema } from "./stored-op.js";
+
+const QueryInt = (name: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `${name} must be a non-negative integer` })
+    .transform(Number)
+    .pipe(z.number().max(Number.MAX_SAFE_INTEGER, { error: `${name} is too large` }));
+
+/** Query of `GET /sync/ops?since=N&limit=M` (both optional; strings as in a URL). */
+export const PullQuerySchema = z.object({
+  /** Return ops with `id > since`. `0` (the default) means from the start. */
+  since: QueryInt("since").default(0),
+  /** Most ops in the page, 1..5000. */
+  limit: QueryInt("limit")
+    .pipe(
+      z
+        .number()
+        .min(1, { error: "limit must be at least 1" })
+        .max(MAX_PULL_LIMIT, { error: `limit must be at most ${MAX_PULL_LIMIT}` }),
+    )
+    .default(DEFAULT_PULL_LIMIT),
+});
+export type PullQuery = z.infer<typeof PullQuerySchema>;
+
+/** 200 response of `GET /sync/ops`: ops in ascending `id`, and whether more follow. */
+export const PullResponseSchema = z.object({
+  ops: z.array(StoredOpSchema),
+  has_more: z.boolean(),
+});
+export type PullResponse = z.infer<typeof PullResponseSchema>;

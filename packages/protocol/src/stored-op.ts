@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { DeleteOpSchema, UpsertOpSchema } from "./op.js";
+import { UuidSchema } from "./uuid.js";
+
+/** Server sequence number: position in the user's log (a BIGSERIAL). */
+export const OpIdSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+const StoredShape = {
+  /** Server-assigned sequence number; the last-writer-wins order. */
+  id: OpIdSchema,
+  /** Device that proposed the op. */
+  device_id: UuidSchema,
+  /** Server time of the insert, ISO-8601. Informational only. */
+  wall_clock: z.iso.datetime({ offset: true }),
+};
+
+/** An op as stored in the server's log. */
+export const StoredOpSchema = z.discriminatedUnion("op", [
+  UpsertOpSchema.extend(StoredShape),
+  DeleteOpSchema.extend(StoredShape),
+]);
+
+/** An op as stored in the server's log. */
+export type StoredOp = z.infer<typeof StoredOpSchema>;

@@ -1,0 +1,6 @@
+import { z } from "zod";
+import { CursorSchema } from "../ack.js";
+
+/** Client → server: the seed's ACK frame `{ "ack": N }`, same meaning as `POST /sync/ack`. */
+export const AckFrameSchema = z.object({ ack: CursorSchema }).strict();
+export type AckFrame = z.infer<typeof AckFrameSchema>;

@@ -1,0 +1,1 @@
+export { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "./database.js";

@@ -1,0 +1,2 @@
+/** Key under which the global setup provides the admin connection string. */
+export const ADMIN_URL_KEY = "synclineAdminDatabaseUrl" as const;
