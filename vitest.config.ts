@@ -25,7 +25,7 @@ export default defineConfig({
     globalSetup: ["packages/testkit/src/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: process.env.CI ? ["default", "json"] : ["default"],
+    reporters: ["default", "json"],
     outputFile: { json: ".vitest-report.json" },
   },
 });

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT } from "./limits.js";
+import { PullQuerySchema, PullResponseSchema } from "./pull.js";
+
+describe("PullQuerySchema", () => {
+  it("defaults since to 0 and limit to 1000", () => {
+    expect(PullQuerySchema.parse({})).toEqual({ since: 0, limit: DEFAULT_PULL_LIMIT });
+  });
+
+  it("parses query strings into numbers", () => {
+    expect(PullQuerySchema.parse({ since: "42", limit: "10" })).toEqual({ since: 42, limit: 10 });
+  });
+
+  it("rejects negative, fractional or non-numeric since", () => {
+    for (const since of ["-1", "1.5", "abc", ""]) {
+      const result = PullQuerySchema.safeParse({ since });
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.message).toBe("since must be a non-negative integer");
+    }
+  });
+
+  it("bounds limit to 1..5000", () => {
+    expect(PullQuerySchema.safeParse({ limit: "0" }).error?.issues[0]?.message).toBe(
+      "limit must be at least 1",
+    );
+    expect(
+      PullQuerySchema.safeParse({ limit: String(MAX_PULL_LIMIT + 1) }).error?.issues[0]?.message,
+    ).toBe(`limit must be at most ${MAX_PULL_LIMIT}`);
+    expect(PullQuerySchema.parse({ limit: String(MAX_PULL_LIMIT) }).limit).toBe(MAX_PULL_LIMIT);
+  });
+});
+
+describe("PullResponseSchema", () => {
+  it("requires has_more", () => {
+    expect(PullResponseSchema.safeParse({ ops: [] }).success).toBe(false);
+    expect(PullResponseSchema.parse({ ops: [], has_more: false })).toEqual({
+      ops: [],
+      has_more: false,
+    });
+  });
+});
