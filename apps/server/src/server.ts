@@ -1,0 +1,185 @@
+import { serve } from "@hono/node-server";
+import { createNodeWebSocket } from "@hono/node-ws";
+import {
+  AckBuffer,
+  createSyncRoutes,
+  Hub,
+  jwtAuth,
+  syncErrorHandler,
+  syncNotFound,
+} from "@syncline/hono";
+import { migrate, PgNotifier, PgSyncStore } from "@syncline/pg-store";
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import pg from "pg";
+import type pino from "pino";
+import {
+  answerFlushRequests,
+  msUntilDaily,
+  runCompaction,
+  SERVER_LISTENER_NAME,
+} from "./compaction.js";
+import type { ServerConfig } from "./config.js";
+import { openDatabase } from "./database.js";
+import { createMetrics } from "./metrics.js";
+import { loadSigningKey } from "./signing-key.js";
+
+/** A running server. */
+export interface SyncServer {
+  /** Base URL, e.g. `http://127.0.0.1:8787`. */
+  readonly url: string;
+  readonly port: number;
+  /** Graceful shutdown: stop accepting, flush ACKs, close sockets, stop embedded Postgres. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole server: database (embedded unless `databaseUrl`),
+ * migrations, sync routes, fan-out across processes, ACK flushing, nightly
+ * compaction, `/healthz`, `/metrics` and `/.well-known/jwks.json`.
+ */
+export async function startServer(config: ServerConfig, logger: pino.Logger): Promise<SyncServer> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const pool = new pg.Pool({ connectionString: database.url, max: 20 });
+  pool.on("error", (error) => logger.error({ err: error }, "idle database connection failed"));
+  await migrate(pool);
+
+  const metrics = createMetrics();
+  const key = await loadSigningKey(config.dataDir);
+  const auth = jwtAuth({
+    ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : { jwks: key.jwks }),
+    ...(config.issuer ? { issuer: config.issuer } : {}),
+    ...(config.audience ? { audience: config.audience } : {}),
+  });
+
+  const notifier = new PgNotifier({
+    pool,
+    createClient: () =>
+      new pg.Client({ connectionString: database.url, application_name: SERVER_LISTENER_NAME }),
+    onError: (error) => logger.warn({ err: error }, "notification connection failed; reconnecting"),
+    onReconnect: () => void fanOut.catchUp(),
+  });
+  const store = new PgSyncStore({ pool, notifier });
+  const fanOut = new Hub({ store, observer: metrics.observer, logger });
+  const acks = new AckBuffer({ store, flushIntervalMs: config.ackFlushMs, logger });
+  acks.start();
+  const unsubscribers = [
+    await store.onPush((notice) => fanOut.notify(notice.user_id, notice.max_id)),
+    await answerFlushRequests(notifier, acks),
+  ];
+
+  const app = new Hono();
+  const { upgradeWebSocket, injectWebSocket } = createNodeWebSocket({ app });
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    logger.info(
+      {
+        reqId: c.get("requestId"),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      "request",
+    );
+  });
+  app.onError(syncErrorHandler(logger, metrics.observer));
+  app.notFound(syncNotFound);
+  app.get("/healthz", async (c) => {
+    try {
+      await pool.query("SELECT 1");
+      return c.json({ status: "ok" });
+    } catch {
+      return c.json({ status: "unavailable", message: "database unreachable" }, 503);
+    }
+  });
+  app.get("/metrics", async (c) =>
+    c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
+  );
+  app.get("/.well-known/jwks.json", (c) => c.json(key.jwks));
+  app.route(
+    "/",
+    createSyncRoutes({
+      store,
+      auth,
+      upgradeWebSocket,
+      hub: fanOut,
+      acks,
+      observer: metrics.observer,
+      logger,
+    }),
+  );
+
+  const compact = async () => {
+    try {
+      const outcome = await runCompaction({
+        pool,
+        store,
+        notifier,
+        acks,
+        staleAfterMs: config.staleDeviceAfterMs,
+        flushWaitMs: config.flushWaitMs,
+      });
+      if (outcome.result === "ok") {
+        metrics.compacted("ok", outcome.report.deleted);
+        logger.info(
+          { users: outcome.report.users.length, deleted: outcome.report.deleted },
+          "compaction done",
+        );
+      } else {
+        metrics.compacted("skipped");
+        logger.info({ reason: outcome.reason }, "compaction skipped");
+      }
+    } catch (error) {
+      metrics.compacted("failed");
+      logger.error({ err: error }, "compaction failed");
+    }
+  };
+  let compactionTimer: NodeJS.Timeout | undefined;
+  const scheduleCompaction = () => {
+    if (!config.compactionAt) return;
+    compactionTimer = setTimeout(
+      () => void compact().then(scheduleCompaction),
+      msUntilDaily(config.compactionAt),
+    );
+    compactionTimer.unref();
+  };
+  scheduleCompaction();
+
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  injectWebSocket(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, port, embeddedDatabase: database.startedEmbedded }, "listening");
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    stop() {
+      stopping ??= (async () => {
+        clearTimeout(compactionTimer);
+        fanOut.closeAll();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          if ("closeIdleConnections" in server) server.closeIdleConnections();
+        });
+        await acks.stop();
+        for (const unsubscribe of unsubscribers) await unsubscribe();
+        await notifier.close();
+        await store.close();
+        await pool.end();
+        await database.release();
+        logger.info("stopped");
+      })();
+      return stopping;
+    },
+  };
+}

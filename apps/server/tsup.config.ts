@@ -1,0 +1,12 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: ["src/cli.ts"],
+  format: ["esm"],
+  platform: "node",
+  target: "node20",
+  sourcemap: true,
+  clean: true,
+  // Private workspace packages ship TypeScript source: bundle them.
+  noExternal: ["@syncline/embedded-pg"],
+});

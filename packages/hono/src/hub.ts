@@ -1,0 +1,251 @@
+import type { OpsFrame, StoredOp } from "@syncline/protocol";
+import { DEFAULT_PULL_LIMIT, isSyncError } from "@syncline/protocol";
+import type { SyncLogger, SyncObserver } from "./observer.js";
+import { silentLogger } from "./observer.js";
+import type { SyncStore } from "./store.js";
+
+/** One connected socket, as the hub sees it. */
+export interface HubSocket {
+  readonly userId: string;
+  readonly deviceId: string;
+  send(data: string): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued but not yet sent. */
+  bufferedAmount(): number;
+}
+
+/** Options of {@link Hub}. */
+export interface HubOptions {
+  store: Pick<SyncStore, "pull" | "headId">;
+  /**
+   * A socket whose unsent bytes exceed this is closed (code 1013) instead of
+   * stalling others; it reconnects and catches up by pull.
+   * @default 4 MiB
+   */
+  maxBufferedBytes?: number;
+  observer?: SyncObserver;
+  logger?: SyncLogger;
+}
+
+/** Most ops in one `ops` frame. */
+const FRAME_OPS = DEFAULT_PULL_LIMIT;
+
+/** Close code for a socket that fell too far behind. */
+export const SLOW_CONSUMER_CLOSE_CODE = 1013;
+
+interface Member {
+  readonly socket: HubSocket;
+  /** Highest id this socket has been given (or skipped as its own). */
+  sentUpTo: number;
+  /** While streaming its backlog, live ops wait here. */
+  queued: StoredOp[] | undefined;
+}
+
+interface UserGroup {
+  readonly members: Set<Member>;
+  /** Highest id fetched for live fan-out. */
+  cursor: number;
+  /** Highest id known to exist (from notifications). */
+  target: number;
+  ready: Promise<void>;
+  fetching: Promise<void> | undefined;
+}
+
+/**
+ * Per-user fan-out. When told that a user's log grew (by a local push or a
+ * NOTIFY from another server process), it reads the new ops once and sends
+ * them, in id order, as one `ops` frame to every connected device of that
+ * user except the one that pushed them.
+ */
+export class Hub {
+  readonly #store: Pick<SyncStore, "pull" | "headId">;
+  readonly #maxBuffered: number;
+  readonly #observer: SyncObserver;
+  readonly #logger: SyncLogger;
+  readonly #groups = new Map<string, UserGroup>();
+  #open = 0;
+
+  constructor(options: HubOptions) {
+    this.#store = options.store;
+    this.#maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.#observer = options.observer ?? {};
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  /** Number of connected sockets. */
+  get size(): number {
+    return this.#open;
+  }
+
+  /**
+   * Registers a socket. With `since`, it first receives every op with
+   * `id > since` (as a pull would return them), then live ops, with no gap or
+   * duplicate at the seam; without, live ops from now on.
+   * @returns a function that unregisters the socket
+   * @throws SyncError `resync_required` when a backlog page lies in a compacted range
+   */
+  async connect(socket: HubSocket, since?: number): Promise<() => void> {
+    const group = this.#group(socket.userId);
+    await group.ready;
+    const member: Member = {
+      socket,
+      sentUpTo: since ?? group.cursor,
+      queued: since === undefined ? undefined : [],
+    };
+    group.members.add(member);
+    this.#observer.sockets?.(++this.#open);
+    const leave = () => {
+      if (!group.members.delete(member)) return;
+      this.#observer.sockets?.(--this.#open);
+      if (group.members.size === 0 && this.#groups.get(socket.userId) === group) {
+        this.#groups.delete(socket.userId);
+      }
+    };
+    if (since !== undefined) {
+      try {
+        await this.#streamBacklog(member);
+      } catch (error) {
+        leave();
+        throw error;
+      }
+    }
+    return leave;
+  }
+
+  /** Tells the hub that the user's log now reaches `maxId`. Cheap when nothing is new. */
+  notify(userId: string, maxId: number): void {
+    const group = this.#groups.get(userId);
+    if (!group || maxId <= group.target) return;
+    group.target = maxId;
+    group.ready.then(
+      () => this.#fetch(userId, group),
+      () => {},
+    );
+  }
+
+  /**
+   * Re-reads the head of every connected user and fans out what is new: call
+   * it when notifications may have been missed (e.g. after the LISTEN
+   * connection was re-established).
+   */
+  async catchUp(): Promise<void> {
+    await Promise.all(
+      [...this.#groups.keys()].map(async (userId) =>
+        this.notify(userId, await this.#store.headId(userId)),
+      ),
+    );
+  }
+
+  /** Closes every socket (e.g. on shutdown). */
+  closeAll(code = 1001, reason = "server shutting down"): void {
+    for (const group of this.#groups.values()) {
+      for (const member of group.members) member.socket.close(code, reason);
+    }
+  }
+
+  #group(userId: string): UserGroup {
+    const group = this.#groups.get(userId);
+    if (group) return group;
+    const created: UserGroup = {
+      members: new Set(),
+      cursor: 0,
+      target: 0,
+      ready: Promise.resolve(),
+      fetching: undefined,
+    };
+    created.ready = this.#store.headId(userId).then(
+      (head) => {
+        created.cursor = head;
+        created.target = Math.max(created.target, head);
+      },
+      (error: unknown) => {
+        this.#groups.delete(userId);
+        throw error;
+      },
+    );
+    this.#groups.set(userId, created);
+    return created;
+  }
+
+  async #streamBacklog(member: Member): Promise<void> {
+    const { socket } = member;
+    for (;;) {
+      const page = await this.#store.pull(socket.userId, {
+        since: member.sentUpTo,
+        limit: FRAME_OPS,
+      });
+      if (page.ops.length > 0) {
+        // The backlog waits for the socket to drain instead of dropping it.
+        await this.#drained(socket);
+        this.#send(member, page.ops, false);
+        member.sentUpTo = page.ops[page.ops.length - 1]!.id;
+      }
+      if (!page.has_more) break;
+    }
+    const queued = member.queued ?? [];
+    member.queued = undefined;
+    this.#deliver(member, queued, true);
+  }
+
+  async #drained(socket: HubSocket): Promise<void> {
+    for (
+      let waited = 0;
+      socket.bufferedAmount() > this.#maxBuffered && waited < 30_000;
+      waited += 10
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  #fetch(userId: string, group: UserGroup): Promise<void> {
+    group.fetching ??= (async () => {
+      try {
+        while (group.target > group.cursor && group.members.size > 0) {
+          const page = await this.#store.pull(userId, { since: group.cursor, limit: FRAME_OPS });
+          if (page.ops.length === 0) break;
+          group.cursor = page.ops[page.ops.length - 1]!.id;
+          for (const member of group.members) this.#deliver(member, page.ops, true);
+        }
+      } catch (error) {
+        // The user's log moved past what live fan-out can read (e.g. compacted):
+        // drop the sockets; they reconnect and catch up by pull.
+        this.#logger[isSyncError(error) ? "warn" : "error"](
+          { err: error, userId },
+          "fan-out read failed",
+        );
+        for (const member of group.members) member.socket.close(1011, "fan-out failed; reconnect");
+      } finally {
+        group.fetching = undefined;
+      }
+      if (group.target > group.cursor && group.members.size > 0) void this.#fetch(userId, group);
+    })();
+    return group.fetching;
+  }
+
+  /** Sends the ops above the member's cursor, except its own device's (no echo). */
+  #deliver(member: Member, ops: StoredOp[], live: boolean): void {
+    if (member.queued) {
+      member.queued.push(...ops);
+      return;
+    }
+    const fresh = ops.filter((op) => op.id > member.sentUpTo);
+    if (fresh.length === 0) return;
+    member.sentUpTo = fresh[fresh.length - 1]!.id;
+    const others = fresh.filter((op) => op.device_id !== member.socket.deviceId);
+    if (others.length > 0) this.#send(member, others, live);
+  }
+
+  #send(member: Member, ops: StoredOp[], live: boolean): void {
+    const { socket } = member;
+    if (socket.bufferedAmount() > this.#maxBuffered) {
+      socket.close(SLOW_CONSUMER_CLOSE_CODE, "too far behind; reconnect and pull");
+      return;
+    }
+    const frame: OpsFrame = { type: "ops", ops };
+    socket.send(JSON.stringify(frame));
+    if (live) {
+      const newest = ops[ops.length - 1]!;
+      this.#observer.fannedOut?.(Date.now() - Date.parse(newest.wall_clock), ops.length);
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import {
+  ErrorBodySchema,
+  MAX_BODY_BYTES,
+  PullResponseSchema,
+  PushResponseSchema,
+} from "@syncline/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSyncTestServer } from "./testing/sync-test-server.js";
+
+let server: Awaited<ReturnType<typeof startSyncTestServer>>;
+beforeAll(async () => {
+  server = await startSyncTestServer();
+});
+afterAll(() => server.close());
+
+/** Every error answer is a documented body (never a stack trace). */
+function expectError(response: { status: number; body: unknown }, status: number, type: string) {
+  expect(response.status).toBe(status);
+  const body = ErrorBodySchema.parse(response.body);
+  expect(body.type).toBe(type);
+  expect(JSON.stringify(body)).not.toMatch(/\bat .+\.ts:\d+/);
+  return body;
+}
+
+describe("POST /sync/ops (R12–R17)", () => {
+  it("stores a batch and answers the stored rows in request order", async () => {
+    const a = await server.device();
+    const ops = [a.op("p1", "title", "Road trip"), a.op("p1", "color", "red")];
+    const response = await a.push(ops);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("syncline-protocol-version")).toBe("1");
+    const body = PushResponseSchema.parse(response.body);
+    expect(body.ops.map((op) => op.operation_id)).toEqual(ops.map((op) => op.operation_id));
+    expect(body.ops.every((op) => !op.duplicate && op.device_id === a.deviceId)).toBe(true);
+    expect(body.ops[1]!.id).toBeGreaterThan(body.ops[0]!.id);
+  });
+
+  it("answers a retried batch with the rows stored the first time, marked duplicate (R14)", async () => {
+    const a = await server.device();
+    const ops = [a.op("p1", "title", "x")];
+    const first = PushResponseSchema.parse((await a.push(ops)).body);
+    const retried = PushResponseSchema.parse((await a.push([{ ...ops[0]!, lamport_ts: 7 }])).body);
+    expect(retried.ops[0]).toEqual({ ...first.ops[0], duplicate: true });
+  });
+
+  it("answers 409 lamport_conflict with the device's stored max, storing nothing (R16)", async () => {
+    const a = await server.device();
+    await a.push([{ ...a.op("p1", "title", "x"), lamport_ts: 10 }]);
+    const stale = { ...a.op("p1", "title", "y"), lamport_ts: 5 };
+    const body = expectError(await a.push([stale]), 409, "lamport_conflict");
+    expect(body).toMatchObject({ max_lamport_ts: 10, operation_id: stale.operation_id });
+    const page = PullResponseSchema.parse((await a.pull()).body);
+    expect(page.ops).toHaveLength(1);
+  });
+
+  it("answers 409 operation_id_reused when a known operation_id comes back changed (R15)", async () => {
+    const a = await server.device();
+    const op = a.op("p1", "title", "x");
+    await a.push([op]);
+    const body = expectError(
+      await a.push([{ ...op, value: "changed", lamport_ts: 99 }]),
+      409,
+      "operation_id_reused",
+    );
+    expect(body).toMatchObject({ operation_id: op.operation_id });
+  });
+
+  it("answers 422 invalid_request naming each bad field", async () => {
+    const a = await server.device();
+    const bad = { ...a.op("p1", "title", "x"), lamport_ts: 0, entity_id: "" };
+    const body = expectError(await a.push([bad]), 422, "invalid_request");
+    expect(
+      body.type === "invalid_request" && body.issues.map((issue) => issue.path.join(".")),
+    ).toEqual(["ops.0.lamport_ts", "ops.0.entity_id"]);
+  });
+
+  it("answers 400 invalid_request for a body that is not JSON", async () => {
+    const a = await server.device();
+    const response = await server.request("POST", "/sync/ops", {
+      token: a.token,
+      rawBody: "{ops:",
+    });
+    expect(expectError(response, 400, "invalid_request").message).toBe(
+      "request body is not valid JSON",
+    );
+  });
+
+  it("answers 413 payload_too_large before parsing an oversized body (R10)", async () => {
+    const a = await server.device();
+    const response = await server.request("POST", "/sync/ops", {
+      token: a.token,
+      rawBody: `{"ops":[${"1,".repeat(MAX_BODY_BYTES / 2)}1]}`,
+    });
+    expect(expectError(response, 413, "payload_too_large")).toMatchObject({
+      max_bytes: MAX_BODY_BYTES,
+    });
+  });
+
+  it("answers 400 for a protocol version it does not speak (R65)", async () => {
+    const a = await server.device();
+    const response = await server.request("GET", "/sync/ops", {
+      token: a.token,
+      headers: { "syncline-protocol-version": "2" },
+    });
+    expect(expectError(response, 400, "invalid_request").message).toContain(
+      "protocol version 2 is not supported",
+    );
+    expect(response.headers.get("syncline-protocol-version")).toBe("1");
+  });
+});
+
+describe("GET /sync/ops (R20–R24)", () => {
+  it("pages through the log in ascending id with has_more", async () => {
+    const a = await server.device();
+    await a.push(Array.from({ length: 5 }, (_, i) => a.op(`p${i}`, "title", i)));
+    const first = PullResponseSchema.parse((await a.pull("?since=0&limit=3")).body);
+    expect(first.ops).toHaveLength(3);
+    expect(first.has_more).toBe(true);
+    const second = PullResponseSchema.parse(
+      (await a.pull(`?since=${first.ops[2]!.id}&limit=3`)).body,
+    );
+    expect(second.ops.map((op) => op.value)).toEqual([3, 4]);
+    expect(second.has_more).toBe(false);
+  });
+
+  it.each(["?since=-1", "?since=abc", "?limit=0", "?limit=5001"])(
+    "answers 400 for %s",
+    async (query) => {
+      const a = await server.device();
+      expectError(await a.pull(query), 400, "invalid_request");
+    },
+  );
+
+  it("answers 410 resync_required below the watermark, and always serves since=0 (R22, R23)", async () => {
+    const a = await server.device();
+    const pushed = PushResponseSchema.parse(
+      (await a.push([a.op("p1", "title", 1), a.op("p1", "title", 2), a.op("p1", "title", 3)])).body,
+    );
+    const head = pushed.ops[2]!.id;
+    await server.store.ack(a.userId, a.deviceId, head);
+    await server.store.compact({ userIds: [a.userId] });
+    const gone = expectError(await a.pull(`?since=${pushed.ops[0]!.id}`), 410, "resync_required");
+    expect(gone).toMatchObject({ compacted_up_to: head });
+    const full = PullResponseSchema.parse((await a.pull("?since=0")).body);
+    // Ops below the watermark collapsed to their winner; nothing at or above it went.
+    expect(full.ops.map((op) => op.value)).not.toContain(1);
+    expect(full.ops.at(-1)).toMatchObject({ id: head, value: 3 });
+  });
+});
+
+describe("POST /sync/ack (R25–R27)", () => {
+  it("records the cursor through the buffer, raising it only", async () => {
+    const a = await server.device();
+    const pushed = PushResponseSchema.parse(
+      (await a.push([a.op("p1", "t", 1), a.op("p1", "t", 2)])).body,
+    );
+    const [low, high] = pushed.ops.map((op) => op.id) as [number, number];
+    expect((await a.ack(high)).body).toEqual({ last_seen_id: high });
+    expect((await a.ack(low)).body).toEqual({ last_seen_id: high });
+    expect(server.acks.get(a.userId, a.deviceId)?.lastSeenId).toBe(high);
+    await server.acks.flush();
+    expect(await server.store.cursor(a.userId, a.deviceId)).toBe(high);
+  });
+
+  it("answers 422 for an id above the user's head", async () => {
+    const a = await server.device();
+    const body = expectError(await a.ack(1_000_000_000), 422, "invalid_request");
+    expect(body.message).toContain("above the highest op id 0");
+  });
+
+  it("answers 422 for a malformed body", async () => {
+    const a = await server.device();
+    expectError(
+      await server.request("POST", "/sync/ack", { token: a.token, body: { last_seen_id: -3 } }),
+      422,
+      "invalid_request",
+    );
+  });
+});
+
+describe("tenant isolation (R9)", () => {
+  it("never shows, acks or compacts one user's ops for another", async () => {
+    const alice = await server.device();
+    const bob = await server.device();
+    const pushed = PushResponseSchema.parse(
+      (await alice.push([alice.op("secret", "title", "alice")])).body,
+    );
+    const aliceHead = pushed.ops[0]!.id;
+    expect(PullResponseSchema.parse((await bob.pull()).body).ops).toEqual([]);
+    // Bob cannot ack Alice's ids: his own log is empty.
+    expectError(await bob.ack(aliceHead), 422, "invalid_request");
+    // The same operation_id from Bob is a different op.
+    const reused = PushResponseSchema.parse(
+      (await bob.push([{ ...pushed.ops[0]!, lamport_ts: 1 }])).body,
+    );
+    expect(reused.ops[0]!.duplicate).toBe(false);
+    expect(reused.ops[0]!.device_id).toBe(bob.deviceId);
+  });
+});
+
+describe("unknown routes", () => {
+  it("answers 404 not_found", async () => {
+    const response = await server.request("GET", "/sync/nope");
+    expectError(response, 404, "not_found");
+  });
+});

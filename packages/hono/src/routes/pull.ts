@@ -1,0 +1,17 @@
+import { PullQuerySchema } from "@syncline/protocol";
+import type { Handler } from "hono";
+import { invalidRequestError } from "../errors.js";
+import type { SyncObserver } from "../observer.js";
+import type { SyncStore } from "../store.js";
+import type { SyncEnv } from "./context.js";
+
+/** `GET /sync/ops?since=N&limit=M`: a page of the user's log. Never writes a cursor. */
+export function pullRoute(store: SyncStore, observer: SyncObserver): Handler<SyncEnv> {
+  return async (c) => {
+    const parsed = PullQuerySchema.safeParse(c.req.query());
+    if (!parsed.success) throw invalidRequestError(parsed.error, "query", 400);
+    const page = await store.pull(c.var.auth.userId, parsed.data);
+    observer.pulled?.(c.var.auth.userId, page.ops.length);
+    return c.json(page);
+  };
+}

@@ -1,0 +1,159 @@
+import {
+  ClientFrameSchema,
+  type PongFrame,
+  PullQuerySchema,
+  type ResyncRequiredFrame,
+  SINCE_PARAM,
+  SyncError,
+} from "@syncline/protocol";
+import type { Context, MiddlewareHandler } from "hono";
+import type { UpgradeWebSocket, WSContext } from "hono/ws";
+import type { AckBuffer } from "../ack-buffer.js";
+import { invalidRequestError } from "../errors.js";
+import type { Hub, HubSocket } from "../hub.js";
+import type { SyncLogger } from "../observer.js";
+import type { SyncStore } from "../store.js";
+import { recordAck } from "./ack.js";
+import type { SyncEnv } from "./context.js";
+
+/** Close code after a `resync_required` frame. */
+export const RESYNC_CLOSE_CODE = 4410;
+/** Close code when the socket's token expires. */
+export const TOKEN_EXPIRED_CLOSE_CODE = 4401;
+/** Close code for a frame that breaks the protocol, or an ACK above the head. */
+export const INVALID_FRAME_CLOSE_CODE = 1008;
+
+const OPEN = 1;
+
+function hubSocket(ws: WSContext, userId: string, deviceId: string): HubSocket {
+  return {
+    userId,
+    deviceId,
+    send(data) {
+      if (ws.readyState === OPEN) ws.send(data);
+    },
+    close(code, reason) {
+      ws.close(code, reason);
+    },
+    bufferedAmount() {
+      const raw = ws.raw as { bufferedAmount?: unknown } | undefined;
+      return typeof raw?.bufferedAmount === "number" ? raw.bufferedAmount : 0;
+    },
+  };
+}
+
+/**
+ * Handshake checks answered as plain HTTP before the upgrade: a request that
+ * is not a WebSocket upgrade, or a bad `since`, gets 400 `invalid_request`.
+ */
+export const wsHandshake: MiddlewareHandler<SyncEnv> = async (c, next) => {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    throw new SyncError(
+      { type: "invalid_request", message: "expected a WebSocket upgrade", issues: [] },
+      400,
+    );
+  }
+  const since = c.req.query(SINCE_PARAM);
+  if (since !== undefined) {
+    const parsed = PullQuerySchema.pick({ since: true }).safeParse({ since });
+    if (!parsed.success) throw invalidRequestError(parsed.error, "query", 400);
+  }
+  await next();
+};
+
+/** Dependencies of {@link wsRoute}. */
+export interface WsRouteDeps {
+  store: SyncStore;
+  hub: Hub;
+  acks: AckBuffer;
+  logger: SyncLogger;
+}
+
+function sendResync(socket: HubSocket, compactedUpTo: number): void {
+  const frame: ResyncRequiredFrame = { type: "resync_required", compacted_up_to: compactedUpTo };
+  socket.send(JSON.stringify(frame));
+  socket.close(RESYNC_CLOSE_CODE, "resync required");
+}
+
+/**
+ * `GET /sync/ws`: with `?since=N`, checks the watermark (a `resync_required`
+ * frame and close when the range was compacted), streams the backlog, then
+ * live ops. Accepts `{ "ack": N }` and `{ "type": "ping" }`.
+ */
+export function wsRoute(upgradeWebSocket: UpgradeWebSocket, deps: WsRouteDeps) {
+  const { store, hub, acks, logger } = deps;
+  return upgradeWebSocket((c: Context<SyncEnv>) => {
+    const { userId, deviceId, expiresAt } = c.var.auth;
+    const sinceText = c.req.query(SINCE_PARAM);
+    const since = sinceText === undefined ? undefined : Number(sinceText);
+    let leave: (() => void) | undefined;
+    let expiry: ReturnType<typeof setTimeout> | undefined;
+    let closed = false;
+
+    const open = async (socket: HubSocket) => {
+      if (since !== undefined && since > 0) {
+        const watermark = await store.compactedUpTo(userId);
+        if (since < watermark) return sendResync(socket, watermark);
+      }
+      try {
+        const left = await hub.connect(socket, since);
+        if (closed) left();
+        else leave = left;
+      } catch (error) {
+        // A compaction moved the watermark past the socket while its backlog streamed.
+        if (error instanceof SyncError && error.body.type === "resync_required") {
+          return sendResync(socket, error.body.compacted_up_to);
+        }
+        throw error;
+      }
+    };
+
+    return {
+      onOpen(_event, ws) {
+        const socket = hubSocket(ws, userId, deviceId);
+        if (expiresAt) {
+          expiry = setTimeout(
+            () => socket.close(TOKEN_EXPIRED_CLOSE_CODE, "token expired"),
+            Math.max(0, expiresAt.getTime() - Date.now()),
+          );
+          expiry.unref?.();
+        }
+        open(socket).catch((error: unknown) => {
+          logger.error({ err: error, userId, deviceId }, "socket open failed");
+          socket.close(1011, "server error; reconnect");
+        });
+      },
+      onMessage(event, ws) {
+        let frame: unknown;
+        try {
+          frame = typeof event.data === "string" ? JSON.parse(event.data) : undefined;
+        } catch {
+          frame = undefined;
+        }
+        const parsed = ClientFrameSchema.safeParse(frame);
+        if (!parsed.success) {
+          ws.close(INVALID_FRAME_CLOSE_CODE, 'expected { "ack": N } or { "type": "ping" }');
+          return;
+        }
+        if ("type" in parsed.data) {
+          const pong: PongFrame = { type: "pong" };
+          ws.send(JSON.stringify(pong));
+          return;
+        }
+        recordAck(store, acks, userId, deviceId, parsed.data.ack).catch((error: unknown) => {
+          if (error instanceof SyncError) {
+            ws.close(INVALID_FRAME_CLOSE_CODE, "ack above the highest op id");
+          } else {
+            logger.error({ err: error, userId, deviceId }, "socket ACK failed");
+          }
+        });
+      },
+      onClose() {
+        closed = true;
+        clearTimeout(expiry);
+        leave?.();
+        void acks.flushDevice(userId, deviceId);
+      },
+    };
+  });
+}

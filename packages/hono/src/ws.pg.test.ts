@@ -1,0 +1,187 @@
+import { PushResponseSchema } from "@syncline/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SLOW_CONSUMER_CLOSE_CODE } from "./hub.js";
+import {
+  INVALID_FRAME_CLOSE_CODE,
+  RESYNC_CLOSE_CODE,
+  TOKEN_EXPIRED_CLOSE_CODE,
+} from "./routes/ws.js";
+import { frameIds, startSyncTestServer } from "./testing/sync-test-server.js";
+
+let server: Awaited<ReturnType<typeof startSyncTestServer>>;
+beforeAll(async () => {
+  server = await startSyncTestServer({ maxBufferedBytes: 256 * 1024 });
+});
+afterAll(() => server.close());
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("fan-out (R32)", () => {
+  it("sends a push to the user's other devices in id order, with no echo and no leak to other users", async () => {
+    const a = await server.device();
+    const b = await server.device(a.userId);
+    const stranger = await server.device();
+    const [sa, sb, sc] = await Promise.all([a.socket(), b.socket(), stranger.socket()]);
+    const pushed = PushResponseSchema.parse(
+      (await a.push([a.op("p1", "title", "x"), a.op("p1", "color", "y")])).body,
+    );
+    const ids = pushed.ops.map((op) => op.id);
+    await sb.waitFor((frames) => frameIds(frames).length === 2);
+    expect(sb.frames).toHaveLength(1); // one push, one frame
+    expect(frameIds(sb.frames)).toEqual(ids);
+    // Give any stray frame time to arrive before asserting absence.
+    await b.push([b.op("p2", "title", "from b")]);
+    await sa.waitFor((frames) => frameIds(frames).length === 1);
+    expect(
+      sa.frames.flatMap((f) => (f.type === "ops" ? f.ops.map((op) => op.device_id) : [])),
+    ).toEqual([b.deviceId]);
+    expect(sc.frames).toEqual([]);
+    for (const s of [sa, sb, sc]) s.ws.close();
+  });
+});
+
+describe("since: backlog then live (R30, R31)", () => {
+  it("streams every op after since exactly once, in order, while pushes race the connect", async () => {
+    for (let round = 0; round < 5; round++) {
+      const a = await server.device();
+      const b = await server.device(a.userId);
+      const before = PushResponseSchema.parse(
+        (await a.push(Array.from({ length: 30 }, (_, i) => a.op(`e${i}`, "n", i)))).body,
+      );
+      const since = before.ops[9]!.id;
+      const racing = (async () => {
+        const ids: number[] = [];
+        for (let i = 0; i < 10; i++) {
+          const page = PushResponseSchema.parse((await a.push([a.op("live", "n", i)])).body);
+          ids.push(page.ops[0]!.id);
+        }
+        return ids;
+      })();
+      const socket = await b.socket(`&since=${since}`);
+      const liveIds = await racing;
+      const expected = [...before.ops.slice(10).map((op) => op.id), ...liveIds];
+      await socket.waitFor((frames) => frameIds(frames).length >= expected.length);
+      await sleep(50);
+      expect(frameIds(socket.frames)).toEqual(expected);
+      socket.ws.close();
+    }
+  });
+
+  it("includes the device's own ops in the backlog, as a pull would", async () => {
+    const a = await server.device();
+    const pushed = PushResponseSchema.parse((await a.push([a.op("p", "t", 1)])).body);
+    const socket = await a.socket("&since=0");
+    await socket.waitFor((frames) => frameIds(frames).length === 1);
+    expect(frameIds(socket.frames)).toEqual([pushed.ops[0]!.id]);
+    socket.ws.close();
+  });
+
+  it("sends resync_required and closes 4410 when since lies below the watermark", async () => {
+    const a = await server.device();
+    const pushed = PushResponseSchema.parse(
+      (await a.push([a.op("p", "t", 1), a.op("p", "t", 2)])).body,
+    );
+    await server.store.ack(a.userId, a.deviceId, pushed.ops[1]!.id);
+    await server.store.compact({ userIds: [a.userId] });
+    const socket = await a.socket(`&since=${pushed.ops[0]!.id}`);
+    const closed = await socket.closed;
+    expect(socket.frames).toEqual([
+      { type: "resync_required", compacted_up_to: pushed.ops[1]!.id },
+    ]);
+    expect(closed.code).toBe(RESYNC_CLOSE_CODE);
+    const fresh = await a.socket("&since=0");
+    await fresh.waitFor((frames) => frameIds(frames).length > 0);
+    fresh.ws.close();
+  });
+
+  it("refuses a bad since or a plain GET before upgrading (R29)", async () => {
+    const a = await server.device();
+    await expect(a.socket("&since=-5")).rejects.toThrow("handshake refused: 400");
+    const plain = await server.request("GET", "/sync/ws", { token: a.token });
+    expect(plain.status).toBe(400);
+    expect(plain.body.type).toBe("invalid_request");
+  });
+});
+
+describe("client frames (R34)", () => {
+  it("answers ping with pong", async () => {
+    const a = await server.device();
+    const socket = await a.socket();
+    socket.ws.send(JSON.stringify({ type: "ping" }));
+    await socket.waitFor((frames) => frames.some((frame) => frame.type === "pong"));
+    socket.ws.close();
+  });
+
+  it.each([
+    ["text that is not JSON", "hello"],
+    ["an unknown frame", JSON.stringify({ type: "subscribe" })],
+    ["an ack with extra keys", JSON.stringify({ ack: 1, extra: true })],
+    ["a binary frame", Buffer.from([1, 2, 3])],
+  ])("closes 1008 on %s", async (_case, data) => {
+    const a = await server.device();
+    const socket = await a.socket();
+    socket.ws.send(data);
+    expect((await socket.closed).code).toBe(INVALID_FRAME_CLOSE_CODE);
+  });
+
+  it("closes 1008 on an ack above the head", async () => {
+    const a = await server.device();
+    const socket = await a.socket();
+    socket.ws.send(JSON.stringify({ ack: 999_999_999 }));
+    expect((await socket.closed).code).toBe(INVALID_FRAME_CLOSE_CODE);
+  });
+
+  it("buffers socket ACKs and flushes them when the socket closes (R36)", async () => {
+    const a = await server.device();
+    const pushed = PushResponseSchema.parse((await a.push([a.op("p", "t", 1)])).body);
+    const id = pushed.ops[0]!.id;
+    const socket = await a.socket();
+    socket.ws.send(JSON.stringify({ ack: id }));
+    for (let i = 0; i < 100 && !server.acks.get(a.userId, a.deviceId); i++) await sleep(10);
+    expect(server.acks.get(a.userId, a.deviceId)?.lastSeenId).toBe(id);
+    expect(await server.store.cursor(a.userId, a.deviceId)).toBe(0);
+    socket.ws.close();
+    await socket.closed;
+    for (let i = 0; i < 100 && (await server.store.cursor(a.userId, a.deviceId)) !== id; i++)
+      await sleep(10);
+    expect(await server.store.cursor(a.userId, a.deviceId)).toBe(id);
+  });
+});
+
+describe("slow consumers (R33)", () => {
+  it("closes a socket that stops reading with 1013 while the others keep receiving", async () => {
+    const a = await server.device();
+    const slow = await server.device(a.userId);
+    const healthy = await server.device(a.userId);
+    const slowSocket = await slow.socket();
+    const healthySocket = await healthy.socket();
+    // Stop reading: the server's send buffer for this socket grows.
+    (slowSocket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const big = "x".repeat(60_000);
+    let pushed = 0;
+    let closed: { code: number } | undefined;
+    void slowSocket.closed.then((c) => (closed = c));
+    for (let i = 0; i < 400 && !closed; i++) {
+      await a.push([a.op(`big${i}`, "blob", big)]);
+      pushed++;
+      await sleep(5);
+    }
+    (slowSocket.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect((await slowSocket.closed).code).toBe(SLOW_CONSUMER_CLOSE_CODE);
+    await healthySocket.waitFor((frames) => frameIds(frames).length === pushed, 10_000);
+    healthySocket.ws.close();
+  });
+});
+
+describe("token expiry", () => {
+  it("closes the socket with 4401 when its token expires", async () => {
+    const a = await server.device();
+    const token = await server.token({
+      userId: a.userId,
+      deviceId: a.deviceId,
+      expiresIn: Math.floor(Date.now() / 1000) + 2,
+    });
+    const socket = await server.openSocket(`/sync/ws?access_token=${token}`);
+    expect((await socket.closed).code).toBe(TOKEN_EXPIRED_CLOSE_CODE);
+  });
+});
