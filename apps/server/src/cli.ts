@@ -165,8 +165,11 @@ async function tokenCommand(config: ServerConfig, values: Record<string, unknown
   process.stdout.write(`${token}\n`);
 }
 
-/** Runs the CLI with `argv` (without node and the script). */
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Runs the CLI with `argv` (without node and the script).
+ * @returns whether the process keeps running (a server) or is done
+ */
+export async function main(argv: string[]): Promise<"running" | "done"> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -186,20 +189,31 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (values.help) {
     process.stdout.write(`${positionals[0] ? HELP[command] : HELP.main}\n`);
-    return;
+    return "done";
   }
   const config = loadConfig();
-  if (command === "serve") return serveCommand(config);
-  if (command === "migrate") return migrateCommand(config);
-  if (command === "compact") return compactCommand(config, values);
-  return tokenCommand(config, values);
+  if (command === "serve") {
+    await serveCommand(config);
+    return "running";
+  }
+  if (command === "migrate") await migrateCommand(config);
+  else if (command === "compact") await compactCommand(config, values);
+  else await tokenCommand(config, values);
+  return "done";
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  const usage =
-    error instanceof UsageError ||
-    error instanceof ConfigError ||
-    (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-  process.stderr.write(`syncline-server: ${(error as Error).message}\n`);
-  process.exit(usage ? 2 : 1);
-});
+main(process.argv.slice(2)).then(
+  (state) => {
+    // One-shot commands exit with the code they chose, before any library's
+    // exit hook can pick another.
+    if (state === "done") process.exit(process.exitCode ?? 0);
+  },
+  (error: unknown) => {
+    const usage =
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    process.stderr.write(`syncline-server: ${(error as Error).message}\n`);
+    process.exit(usage ? 2 : 1);
+  },
+);

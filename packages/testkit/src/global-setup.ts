@@ -17,9 +17,3 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide(ADMIN_URL_KEY, pg.url);
   return () => pg.stop();
 }
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    [ADMIN_URL_KEY]: string;
-  }
-}

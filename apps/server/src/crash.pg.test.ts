@@ -1,0 +1,89 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTestDatabase } from "@syncline/testkit";
+import pg from "pg";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { testDevice } from "./testing/device.js";
+import { type ServerProcess, startServerProcess } from "./testing/server-process.js";
+
+let env: Record<string, string>;
+let dataDir: string;
+let pool: pg.Pool;
+const servers: ServerProcess[] = [];
+
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  dataDir = await mkdtemp(join(tmpdir(), "syncline-crash-"));
+  env = { DATABASE_URL: db.url, SYNCLINE_DATA_DIR: dataDir };
+  pool = new pg.Pool({ connectionString: db.url });
+});
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.kill("SIGKILL")));
+  await pool.end();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function start(extra: Record<string, string> = {}) {
+  const server = await startServerProcess({ ...env, ...extra });
+  servers.push(server);
+  return server;
+}
+
+async function storedOps(userId: string): Promise<Array<{ id: number; operation_id: string }>> {
+  const { rows } = await pool.query("SELECT id, operation_id FROM sync_op WHERE user_id = $1 ORDER BY id", [userId]);
+  return rows.map((row) => ({ id: Number(row.id), operation_id: row.operation_id }));
+}
+
+// Seed acceptance: "kill the server mid-push; client retry with same operation_id is idempotent".
+it("server killed after the commit, before the response: the retry gets the same ids, no duplicates", async () => {
+  const paused = await start({ SYNCLINE_TEST_HOOKS: "pause-after-push" });
+  const device = await testDevice(env);
+  const batch = [device.op("p1", "title", "a"), device.op("p1", "color", "b"), device.op("p2", "title", "c")];
+  const lost = device.push(paused.url, batch).then(
+    () => "answered",
+    () => "connection lost",
+  );
+  const committed = await paused.waitForLog((line) => line.msg === "test hook: push committed, pausing");
+  expect(await paused.kill("SIGKILL")).toEqual({ code: null, signal: "SIGKILL" });
+  expect(await lost).toBe("connection lost");
+
+  const restarted = await start();
+  const retried = await device.push(restarted.url, batch);
+  expect(retried.map((op) => op.id)).toEqual(committed.ids);
+  expect(retried.every((op) => op.duplicate)).toBe(true);
+  expect((await storedOps(device.userId)).map((op) => op.operation_id)).toEqual(batch.map((op) => op.operation_id));
+});
+
+it("server killed before the commit: nothing is stored, and the retry inserts exactly once", async () => {
+  const server = await start();
+  const device = await testDevice(env);
+  const batch = [device.op("p1", "title", "a"), device.op("p1", "title", "b")];
+  // Hold the user's push lock (pg-store's per-user advisory lock: namespace
+  // 0x53594e43, hashtext(user_id)) so the push waits inside its transaction.
+  const blocker = await pool.connect();
+  await blocker.query("SELECT pg_advisory_lock($1, hashtext($2))", [0x53594e43, device.userId]);
+  const lost = device.push(server.url, batch).then(
+    () => "answered",
+    () => "connection lost",
+  );
+  for (let i = 0; i < 200; i++) {
+    const { rows } = await pool.query(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND datname = current_database()",
+    );
+    if (Number(rows[0].n) > 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  await server.kill("SIGKILL");
+  expect(await lost).toBe("connection lost");
+  await blocker.query("SELECT pg_advisory_unlock($1, hashtext($2))", [0x53594e43, device.userId]);
+  blocker.release();
+  expect(await storedOps(device.userId)).toEqual([]);
+
+  const restarted = await start();
+  const retried = await device.push(restarted.url, batch);
+  expect(retried.every((op) => !op.duplicate)).toBe(true);
+  const again = await device.push(restarted.url, batch);
+  expect(again.map((op) => op.id)).toEqual(retried.map((op) => op.id));
+  expect(await storedOps(device.userId)).toEqual(retried.map((op) => ({ id: op.id, operation_id: op.operation_id })));
+});
