@@ -31,7 +31,10 @@ async function start(extra: Record<string, string> = {}) {
 }
 
 async function storedOps(userId: string): Promise<Array<{ id: number; operation_id: string }>> {
-  const { rows } = await pool.query("SELECT id, operation_id FROM sync_op WHERE user_id = $1 ORDER BY id", [userId]);
+  const { rows } = await pool.query(
+    "SELECT id, operation_id FROM sync_op WHERE user_id = $1 ORDER BY id",
+    [userId],
+  );
   return rows.map((row) => ({ id: Number(row.id), operation_id: row.operation_id }));
 }
 
@@ -39,12 +42,18 @@ async function storedOps(userId: string): Promise<Array<{ id: number; operation_
 it("server killed after the commit, before the response: the retry gets the same ids, no duplicates", async () => {
   const paused = await start({ SYNCLINE_TEST_HOOKS: "pause-after-push" });
   const device = await testDevice(env);
-  const batch = [device.op("p1", "title", "a"), device.op("p1", "color", "b"), device.op("p2", "title", "c")];
+  const batch = [
+    device.op("p1", "title", "a"),
+    device.op("p1", "color", "b"),
+    device.op("p2", "title", "c"),
+  ];
   const lost = device.push(paused.url, batch).then(
     () => "answered",
     () => "connection lost",
   );
-  const committed = await paused.waitForLog((line) => line.msg === "test hook: push committed, pausing");
+  const committed = await paused.waitForLog(
+    (line) => line.msg === "test hook: push committed, pausing",
+  );
   expect(await paused.kill("SIGKILL")).toEqual({ code: null, signal: "SIGKILL" });
   expect(await lost).toBe("connection lost");
 
@@ -52,7 +61,9 @@ it("server killed after the commit, before the response: the retry gets the same
   const retried = await device.push(restarted.url, batch);
   expect(retried.map((op) => op.id)).toEqual(committed.ids);
   expect(retried.every((op) => op.duplicate)).toBe(true);
-  expect((await storedOps(device.userId)).map((op) => op.operation_id)).toEqual(batch.map((op) => op.operation_id));
+  expect((await storedOps(device.userId)).map((op) => op.operation_id)).toEqual(
+    batch.map((op) => op.operation_id),
+  );
 });
 
 it("server killed before the commit: nothing is stored, and the retry inserts exactly once", async () => {
@@ -85,5 +96,7 @@ it("server killed before the commit: nothing is stored, and the retry inserts ex
   expect(retried.every((op) => !op.duplicate)).toBe(true);
   const again = await device.push(restarted.url, batch);
   expect(again.map((op) => op.id)).toEqual(retried.map((op) => op.id));
-  expect(await storedOps(device.userId)).toEqual(retried.map((op) => ({ id: op.id, operation_id: op.operation_id })));
+  expect(await storedOps(device.userId)).toEqual(
+    retried.map((op) => ({ id: op.id, operation_id: op.operation_id })),
+  );
 });

@@ -35,7 +35,10 @@ it("delivers pushes made through process A to a device connected to process B, i
   ]);
   const ids: number[] = [];
   for (let batch = 0; batch < 20; batch++) {
-    const stored = await pusher.push(a.url, [pusher.op(`e${batch}`, "n", batch), pusher.op(`e${batch}`, "m", batch)]);
+    const stored = await pusher.push(a.url, [
+      pusher.op(`e${batch}`, "n", batch),
+      pusher.op(`e${batch}`, "m", batch),
+    ]);
     ids.push(...stored.map((op) => op.id));
   }
   await socketB.waitFor(() => socketB.ids().length >= ids.length);
@@ -55,12 +58,14 @@ it("interleaves pushes through both processes into one id order on every socket"
   const pushed = await Promise.all([
     (async () => {
       const ids: number[] = [];
-      for (let i = 0; i < 15; i++) ids.push(...(await one.push(a.url, [one.op("x", "a", i)])).map((op) => op.id));
+      for (let i = 0; i < 15; i++)
+        ids.push(...(await one.push(a.url, [one.op("x", "a", i)])).map((op) => op.id));
       return ids;
     })(),
     (async () => {
       const ids: number[] = [];
-      for (let i = 0; i < 15; i++) ids.push(...(await two.push(b.url, [two.op("x", "b", i)])).map((op) => op.id));
+      for (let i = 0; i < 15; i++)
+        ids.push(...(await two.push(b.url, [two.op("x", "b", i)])).map((op) => op.id));
       return ids;
     })(),
   ]);

@@ -39,9 +39,10 @@ async function storedCursor(userId: string, deviceId: string): Promise<number> {
 }
 
 async function watermark(userId: string): Promise<number> {
-  const { rows } = await pool.query("SELECT compacted_up_to FROM sync_compaction_watermark WHERE user_id = $1", [
-    userId,
-  ]);
+  const { rows } = await pool.query(
+    "SELECT compacted_up_to FROM sync_compaction_watermark WHERE user_id = $1",
+    [userId],
+  );
   return Number(rows[0]?.compacted_up_to ?? 0);
 }
 
@@ -53,13 +54,17 @@ describe("serve", () => {
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: "ok" });
-    const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
+    const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as {
+      keys: unknown[];
+    };
     expect(jwks.keys).toHaveLength(1);
     expect(JSON.stringify(jwks)).not.toContain('"d"'); // public half only
 
     const device = await testDevice(env);
     await device.push(server.url, [device.op("p1", "title", "x")]);
-    const bad = await fetch(`${server.url}/sync/ops`, { headers: { authorization: "Bearer nope" } });
+    const bad = await fetch(`${server.url}/sync/ops`, {
+      headers: { authorization: "Bearer nope" },
+    });
     expect(bad.status).toBe(401);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/syncline_push_requests_total 1\b/);
@@ -73,7 +78,8 @@ describe("serve", () => {
     const device = await testDevice(env);
     const [op] = await device.push(server.url, [device.op("p1", "title", "x")]);
     await device.ack(server.url, op!.id);
-    for (let i = 0; i < 100 && (await storedCursor(device.userId, device.deviceId)) === 0; i++) await sleep(25);
+    for (let i = 0; i < 100 && (await storedCursor(device.userId, device.deviceId)) === 0; i++)
+      await sleep(25);
     expect(await storedCursor(device.userId, device.deviceId)).toBe(op!.id);
     await server.kill();
   });
@@ -109,16 +115,25 @@ describe("compaction from the CLI while servers run", () => {
     const server = await start({ SYNCLINE_ACK_FLUSH_MS: "100" });
     const silent = await testDevice(env);
     const active = await testDevice(env, silent.userId);
-    const first = await active.push(server.url, [active.op("p1", "title", "v1"), active.op("p1", "color", "red")]);
+    const first = await active.push(server.url, [
+      active.op("p1", "title", "v1"),
+      active.op("p1", "color", "red"),
+    ]);
     await silent.ack(server.url, first[0]!.id);
-    const later = await active.push(server.url, [active.op("p1", "title", "v2"), active.op("p1", "title", "v3")]);
+    const later = await active.push(server.url, [
+      active.op("p1", "title", "v2"),
+      active.op("p1", "title", "v3"),
+    ]);
     // The active device keeps acking while the silent one's last ACK ages past --stale-after.
     const keepAcking = setInterval(() => void active.ack(server.url, later[1]!.id), 150);
     await sleep(2500);
     const { code, stdout } = await runCli(["compact", "--stale-after", "2s"], env);
     clearInterval(keepAcking);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).report.users[0]).toMatchObject({ userId: silent.userId, compactedUpTo: later[1]!.id });
+    expect(JSON.parse(stdout).report.users[0]).toMatchObject({
+      userId: silent.userId,
+      compactedUpTo: later[1]!.id,
+    });
 
     // REST: the silent device's cursor lies in the compacted range.
     const gone = await silent.pull(server.url, first[0]!.id);

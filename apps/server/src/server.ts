@@ -123,7 +123,10 @@ export async function startServer(config: ServerConfig, logger: pino.Logger): Pr
   app.route(
     "/",
     createSyncRoutes({
-      store: process.env.SYNCLINE_TEST_HOOKS === "pause-after-push" ? pauseAfterPush(store, logger) : store,
+      store:
+        process.env.SYNCLINE_TEST_HOOKS === "pause-after-push"
+          ? pauseAfterPush(store, logger)
+          : store,
       auth,
       upgradeWebSocket,
       hub: fanOut,
