@@ -169,8 +169,11 @@ export class Hub {
 
   async #streamBacklog(member: Member): Promise<void> {
     const { socket } = member;
+    // A backlog from 0 is a full read: its later pages skip the watermark guard.
+    const resync = member.sentUpTo === 0;
     for (;;) {
       const page = await this.#store.pull(socket.userId, {
+        resync,
         since: member.sentUpTo,
         limit: FRAME_OPS,
       });
@@ -197,29 +200,35 @@ export class Hub {
     }
   }
 
+  /** Starts reading the user's new ops unless a read is already running (single-flight). */
   #fetch(userId: string, group: UserGroup): Promise<void> {
-    group.fetching ??= (async () => {
-      try {
-        while (group.target > group.cursor && group.members.size > 0) {
-          const page = await this.#store.pull(userId, { since: group.cursor, limit: FRAME_OPS });
-          if (page.ops.length === 0) break;
-          group.cursor = page.ops[page.ops.length - 1]!.id;
-          for (const member of group.members) this.#deliver(member, page.ops, true);
-        }
-      } catch (error) {
-        // The user's log moved past what live fan-out can read (e.g. compacted):
-        // drop the sockets; they reconnect and catch up by pull.
-        this.#logger[isSyncError(error) ? "warn" : "error"](
-          { err: error, userId },
-          "fan-out read failed",
-        );
-        for (const member of group.members) member.socket.close(1011, "fan-out failed; reconnect");
-      } finally {
-        group.fetching = undefined;
-      }
+    // Assigned before the read can finish, and cleared only in a later
+    // microtask, so a read that ends at once never leaves a stale promise behind.
+    group.fetching ??= this.#readNew(userId, group).finally(() => {
+      group.fetching = undefined;
       if (group.target > group.cursor && group.members.size > 0) void this.#fetch(userId, group);
-    })();
+    });
     return group.fetching;
+  }
+
+  /** Reads ops above the group's cursor up to its target and delivers them. */
+  async #readNew(userId: string, group: UserGroup): Promise<void> {
+    try {
+      while (group.target > group.cursor && group.members.size > 0) {
+        const page = await this.#store.pull(userId, { since: group.cursor, limit: FRAME_OPS });
+        if (page.ops.length === 0) break;
+        group.cursor = page.ops[page.ops.length - 1]!.id;
+        for (const member of group.members) this.#deliver(member, page.ops, true);
+      }
+    } catch (error) {
+      // The user's log moved past what live fan-out can read (e.g. compacted):
+      // drop the sockets; they reconnect and catch up by pull.
+      this.#logger[isSyncError(error) ? "warn" : "error"](
+        { err: error, userId },
+        "fan-out read failed",
+      );
+      for (const member of group.members) member.socket.close(1011, "fan-out failed; reconnect");
+    }
   }
 
   /** Sends the ops above the member's cursor, except its own device's (no echo). */

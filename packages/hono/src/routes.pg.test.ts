@@ -148,6 +148,24 @@ describe("GET /sync/ops (R20–R24)", () => {
   });
 });
 
+describe("GET /sync/ops?resync=true (R22, R23)", () => {
+  it("serves the later pages of a pull that began at 0, below the watermark", async () => {
+    const a = await server.device();
+    const pushed = PushResponseSchema.parse(
+      (await a.push([a.op("p1", "t", 1), a.op("p2", "t", 2), a.op("p3", "t", 3)])).body,
+    );
+    await server.store.ack(a.userId, a.deviceId, pushed.ops[2]!.id);
+    await server.store.compact({ userIds: [a.userId] });
+    const first = PullResponseSchema.parse((await a.pull("?since=0&limit=1")).body);
+    const since = first.ops[0]!.id;
+    expectError(await a.pull(`?since=${since}&limit=1`), 410, "resync_required");
+    const next = PullResponseSchema.parse(
+      (await a.pull(`?since=${since}&limit=1&resync=true`)).body,
+    );
+    expect(next.ops.map((op) => op.value)).toEqual([2]);
+  });
+});
+
 describe("POST /sync/ack (R25–R27)", () => {
   it("records the cursor through the buffer, raising it only", async () => {
     const a = await server.device();
@@ -191,7 +209,11 @@ describe("tenant isolation (R9)", () => {
     expectError(await bob.ack(aliceHead), 422, "invalid_request");
     // The same operation_id from Bob is a different op.
     const reused = PushResponseSchema.parse(
-      (await bob.push([{ ...pushed.ops[0]!, lamport_ts: 1 }])).body,
+      (
+        await bob.push([
+          { ...bob.op("secret", "title", "bob"), operation_id: pushed.ops[0]!.operation_id },
+        ])
+      ).body,
     );
     expect(reused.ops[0]!.duplicate).toBe(false);
     expect(reused.ops[0]!.device_id).toBe(bob.deviceId);

@@ -9,8 +9,14 @@ import type { Op, PullResponse, PushedOp } from "@syncline/protocol";
 export interface SyncStore {
   /** Stores a batch in one transaction; duplicates come back marked. */
   push(userId: string, deviceId: string, ops: Op[]): Promise<PushedOp[]>;
-  /** Ops with `id > since`, ascending, at most `limit`. */
-  pull(userId: string, page: { since: number; limit: number }): Promise<PullResponse>;
+  /**
+   * Ops with `id > since`, ascending, at most `limit`. `resync`: the page
+   * continues a pull that began at 0, so the watermark guard does not apply.
+   */
+  pull(
+    userId: string,
+    page: { since: number; limit: number; resync?: boolean },
+  ): Promise<PullResponse>;
   /** Raises the device's cursor; refreshes its `last_seen_at`. Returns the stored cursor. */
   ack(userId: string, deviceId: string, lastSeenId: number, at?: Date): Promise<number>;
   /** Highest op id of the user, 0 when none. */

@@ -60,7 +60,14 @@ describe("since: backlog then live (R30, R31)", () => {
       const socket = await b.socket(`&since=${since}`);
       const liveIds = await racing;
       const expected = [...before.ops.slice(10).map((op) => op.id), ...liveIds];
-      await socket.waitFor((frames) => frameIds(frames).length >= expected.length);
+      await socket
+        .waitFor((frames) => frameIds(frames).length >= expected.length)
+        .catch((error) => {
+          throw new Error(
+            `expected ${expected.join(",")} got ${frameIds(socket.frames).join(",")}`,
+            { cause: error },
+          );
+        });
       await sleep(50);
       expect(frameIds(socket.frames)).toEqual(expected);
       socket.ws.close();
@@ -92,6 +99,23 @@ describe("since: backlog then live (R30, R31)", () => {
     const fresh = await a.socket("&since=0");
     await fresh.waitFor((frames) => frameIds(frames).length > 0);
     fresh.ws.close();
+  });
+
+  it("streams a compacted log from since=0 across several frames without a resync", async () => {
+    const a = await server.device();
+    const ids: number[] = [];
+    for (let batch = 0; batch < 3; batch++) {
+      const ops = Array.from({ length: 500 }, (_, i) => a.op(`e${batch * 500 + i}`, "n", i));
+      ids.push(...PushResponseSchema.parse((await a.push(ops)).body).ops.map((op) => op.id));
+    }
+    await server.store.ack(a.userId, a.deviceId, ids.at(-1)!);
+    await server.store.compact({ userIds: [a.userId] });
+    const b = await server.device(a.userId);
+    const socket = await b.socket("&since=0");
+    await socket.waitFor((frames) => frameIds(frames).length === ids.length, 10_000);
+    expect(frameIds(socket.frames)).toEqual(ids);
+    expect(socket.frames.length).toBeGreaterThan(1);
+    socket.ws.close();
   });
 
   it("refuses a bad since or a plain GET before upgrading (R29)", async () => {

@@ -41,7 +41,7 @@ export { ERROR_RECOVERY, type ErrorRecovery, recoveryFor } from "./error/error-r
 export { ERROR_STATUS } from "./error/error-status.js";
 export { invalidRequest, requestIssues } from "./error/request-issues.js";
 export { isSyncError, SyncError } from "./error/sync-error.js";
-export { type JsonValue, JsonValueSchema, jsonByteLength } from "./json.js";
+export { containsNul, type JsonValue, JsonValueSchema, jsonByteLength } from "./json.js";
 export {
   DEFAULT_PULL_LIMIT,
   MAX_BODY_BYTES,

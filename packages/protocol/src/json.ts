@@ -18,3 +18,13 @@ const encoder = new TextEncoder();
 export function jsonByteLength(value: JsonValue): number {
   return encoder.encode(JSON.stringify(value)).byteLength;
 }
+
+/** Whether a string or object key anywhere in `value` holds U+0000 (PostgreSQL cannot store it). */
+export function containsNul(value: JsonValue): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).some(([key, item]) => key.includes("\u0000") || containsNul(item));
+  }
+  return false;
+}

@@ -76,6 +76,21 @@ describe("OpSchema", () => {
     expect(messages({ ...upsert, value: euros })).toHaveLength(1);
   });
 
+  it("rejects U+0000 in names and values, which PostgreSQL cannot store", () => {
+    expect(messages({ ...upsert, entity_id: "a\u0000b" })).toEqual([
+      "entity_id: must not contain U+0000",
+    ]);
+    expect(messages({ ...upsert, field: "\u0000" })).toEqual(["field: must not contain U+0000"]);
+    expect(messages({ ...upsert, value: { nested: ["ok", "bad\u0000"] } })).toEqual([
+      "value: must not contain U+0000",
+    ]);
+    expect(messages({ ...upsert, value: { "key\u0000": 1 } })).toEqual([
+      "value: must not contain U+0000",
+    ]);
+    // A backslash followed by "u0000" is ordinary text.
+    expect(messages({ ...upsert, value: "\\u0000" })).toEqual([]);
+  });
+
   it("rejects values that are not JSON", () => {
     expect(messages({ ...upsert, value: undefined })[0]).toMatch(/^value: /);
     expect(messages({ ...upsert, value: Number.NaN })[0]).toMatch(/^value: /);

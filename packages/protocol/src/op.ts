@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JsonValueSchema, jsonByteLength } from "./json.js";
+import { containsNul, JsonValueSchema, jsonByteLength } from "./json.js";
 import {
   MAX_ENTITY_ID_LENGTH,
   MAX_LAMPORT_TS,
@@ -15,9 +15,22 @@ export const LamportTsSchema = z
   .min(1, { error: "must be at least 1" })
   .max(MAX_LAMPORT_TS, { error: `must be at most ${MAX_LAMPORT_TS}` });
 
-const EntityTypeSchema = z.string().min(1).max(MAX_NAME_LENGTH);
-const EntityIdSchema = z.string().min(1).max(MAX_ENTITY_ID_LENGTH);
-const FieldSchema = z.string().min(1).max(MAX_NAME_LENGTH);
+const noNul = { error: "must not contain U+0000" };
+const EntityTypeSchema = z
+  .string()
+  .min(1)
+  .max(MAX_NAME_LENGTH)
+  .refine((text) => !text.includes("\u0000"), noNul);
+const EntityIdSchema = z
+  .string()
+  .min(1)
+  .max(MAX_ENTITY_ID_LENGTH)
+  .refine((text) => !text.includes("\u0000"), noNul);
+const FieldSchema = z
+  .string()
+  .min(1)
+  .max(MAX_NAME_LENGTH)
+  .refine((text) => !text.includes("\u0000"), noNul);
 
 const OpBaseShape = {
   /** Client-made idempotency key, stable across retries. */
@@ -35,7 +48,7 @@ export const UpsertOpSchema = z.object({
   field: FieldSchema,
   value: JsonValueSchema.refine((value) => jsonByteLength(value) <= MAX_VALUE_BYTES, {
     error: `must serialize to at most ${MAX_VALUE_BYTES} bytes of JSON`,
-  }),
+  }).refine((value) => !containsNul(value), noNul),
 });
 
 /** Deletes an entity: a tombstone that hides every field written before it. */

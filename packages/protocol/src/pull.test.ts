@@ -4,11 +4,27 @@ import { PullQuerySchema, PullResponseSchema } from "./pull.js";
 
 describe("PullQuerySchema", () => {
   it("defaults since to 0 and limit to 1000", () => {
-    expect(PullQuerySchema.parse({})).toEqual({ since: 0, limit: DEFAULT_PULL_LIMIT });
+    expect(PullQuerySchema.parse({})).toEqual({
+      since: 0,
+      limit: DEFAULT_PULL_LIMIT,
+      resync: false,
+    });
   });
 
   it("parses query strings into numbers", () => {
-    expect(PullQuerySchema.parse({ since: "42", limit: "10" })).toEqual({ since: 42, limit: 10 });
+    expect(PullQuerySchema.parse({ since: "42", limit: "10" })).toEqual({
+      since: 42,
+      limit: 10,
+      resync: false,
+    });
+  });
+
+  it("reads resync=true|false and refuses anything else", () => {
+    expect(PullQuerySchema.parse({ since: "7", resync: "true" }).resync).toBe(true);
+    expect(PullQuerySchema.parse({ resync: "false" }).resync).toBe(false);
+    expect(PullQuerySchema.safeParse({ resync: "yes" }).error?.issues[0]?.message).toBe(
+      "resync must be true or false",
+    );
   });
 
   it("rejects negative, fractional or non-numeric since", () => {

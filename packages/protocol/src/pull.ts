@@ -22,6 +22,17 @@ export const PullQuerySchema = z.object({
         .max(MAX_PULL_LIMIT, { error: `limit must be at most ${MAX_PULL_LIMIT}` }),
     )
     .default(DEFAULT_PULL_LIMIT),
+  /**
+   * `true` when this page continues a pull that began at `since=0` (a first
+   * sync, or the re-pull after a 410): the watermark guard does not apply, so
+   * paging through a compacted log from 0 ends. A log read from 0 converges
+   * whatever was compacted meanwhile, because compaction keeps every field's
+   * winner and every entity's newest delete.
+   */
+  resync: z
+    .enum(["true", "false"], { error: "resync must be true or false" })
+    .transform((value) => value === "true")
+    .default(false),
 });
 export type PullQuery = z.infer<typeof PullQuerySchema>;
 

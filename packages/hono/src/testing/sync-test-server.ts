@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
 import { migrate, PgSyncStore } from "@syncline/pg-store";
-import { type Op, type ServerFrame, ServerFrameSchema } from "@syncline/protocol";
+import { type ServerFrame, ServerFrameSchema, type UpsertOp } from "@syncline/protocol";
 import { createTestDatabase } from "@syncline/testkit";
 import { Hono } from "hono";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
@@ -119,7 +119,7 @@ export async function startSyncTestServer(options: SyncTestServerOptions = {}) {
       userId,
       deviceId,
       token: jwt,
-      op(entity_id: string, field: string, value: unknown): Op {
+      op(entity_id: string, field: string, value: unknown): UpsertOp {
         return {
           operation_id: randomUUID(),
           lamport_ts: ++lamport,
@@ -128,9 +128,9 @@ export async function startSyncTestServer(options: SyncTestServerOptions = {}) {
           op: "upsert",
           field,
           value,
-        } as Op;
+        } as UpsertOp;
       },
-      push: (ops: Op[]) => request("POST", "/sync/ops", { token: jwt, body: { ops } }),
+      push: (ops: UpsertOp[]) => request("POST", "/sync/ops", { token: jwt, body: { ops } }),
       pull: (query = "") => request("GET", `/sync/ops${query}`, { token: jwt }),
       ack: (last_seen_id: number) =>
         request("POST", "/sync/ack", { token: jwt, body: { last_seen_id } }),

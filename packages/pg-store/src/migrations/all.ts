@@ -1,0 +1,11 @@
+import { syncOpMigration } from "./0001_sync_op.js";
+import { deviceSyncCursorMigration } from "./0002_device_sync_cursor.js";
+import { syncCompactionWatermarkMigration } from "./0003_sync_compaction_watermark.js";
+import type { Migration } from "./migration.js";
+
+/** Every migration shipped with the package, in version order. */
+export const MIGRATIONS: readonly Migration[] = [
+  syncOpMigration,
+  deviceSyncCursorMigration,
+  syncCompactionWatermarkMigration,
+];

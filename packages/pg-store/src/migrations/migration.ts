@@ -1,0 +1,9 @@
+/** One schema change, applied once per database by {@link migrate}. */
+export interface Migration {
+  /** Position in the history; applied in ascending order, never reused. */
+  readonly version: number;
+  /** Short name, recorded with the version. */
+  readonly name: string;
+  /** The DDL, run in one transaction. */
+  readonly sql: string;
+}

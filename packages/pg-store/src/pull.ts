@@ -1,0 +1,57 @@
+import { type PullResponse, SyncError } from "@syncline/protocol";
+import type { Queryable } from "./queryable.js";
+import { type OpRow, opColumns, toStoredOp } from "./rows.js";
+
+/**
+ * One statement, so the watermark and the page come from one snapshot: a
+ * compaction committing in between cannot slip a collapsed range past the
+ * guard. Returns one row with the watermark even when the page is empty (or
+ * refused); `o.id` is then null.
+ */
+const PULL_SQL = `
+SELECT w.compacted_up_to, o.*
+FROM (
+  SELECT coalesce(
+    (SELECT compacted_up_to FROM sync_compaction_watermark WHERE user_id = $1), 0
+  ) AS compacted_up_to
+) w
+LEFT JOIN LATERAL (
+  SELECT ${opColumns()} FROM sync_op
+  WHERE user_id = $1 AND id > $2 AND ($4 OR NOT ($2 > 0 AND $2 < w.compacted_up_to))
+  ORDER BY id
+  LIMIT $3
+) o ON true
+ORDER BY o.id`;
+
+type PullRow = Omit<OpRow, "id"> & { compacted_up_to: string; id: string | null };
+
+/**
+ * Ops of `userId` with `id > since`, ascending, at most `limit`, and whether
+ * more follow. Reads only; never writes a cursor.
+ * @param resync the page continues a pull that began at `since = 0`: no guard
+ * @throws {SyncError} `resync_required` when `since > 0` and `since < compacted_up_to` (unless `resync`)
+ */
+export async function pullOps(
+  db: Queryable,
+  userId: string,
+  since: number,
+  limit: number,
+  resync = false,
+): Promise<PullResponse> {
+  const { rows } = await db.query<PullRow>(PULL_SQL, [userId, since, limit + 1, resync]);
+  const compactedUpTo = Number(rows[0]!.compacted_up_to);
+  if (!resync && since > 0 && since < compactedUpTo) {
+    throw new SyncError({
+      type: "resync_required",
+      message: `ops after ${since} were compacted up to ${compactedUpTo}: wipe op-derived state and pull from 0`,
+      compacted_up_to: compactedUpTo,
+    });
+  }
+  const ops = [];
+  for (const row of rows) {
+    if (row.id !== null) ops.push(toStoredOp({ ...row, id: row.id }));
+  }
+  const hasMore = ops.length > limit;
+  if (hasMore) ops.pop();
+  return { ops, has_more: hasMore };
+}

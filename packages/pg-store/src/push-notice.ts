@@ -1,0 +1,36 @@
+import { OpIdSchema, UuidSchema } from "@syncline/protocol";
+import { z } from "zod";
+
+/** Channel on which a committed push is announced. */
+export const PUSH_CHANNEL = "syncline_push";
+
+/** Payload of a {@link PUSH_CHANNEL} notification. */
+export const PushNoticeSchema = z.object({
+  /** The user whose log grew. */
+  user_id: UuidSchema,
+  /** Highest id the push inserted. */
+  max_id: OpIdSchema,
+});
+
+/** A committed push: the user and the highest id it inserted. */
+export type PushNotice = z.infer<typeof PushNoticeSchema>;
+
+/** The text sent on {@link PUSH_CHANNEL} for `notice`. */
+export function encodePushNotice(notice: PushNotice): string {
+  return JSON.stringify(notice);
+}
+
+/**
+ * Reads a {@link PUSH_CHANNEL} payload.
+ * @returns the notice, or `undefined` when the payload is not one (anyone may NOTIFY the channel)
+ */
+export function decodePushNotice(payload: string): PushNotice | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  const result = PushNoticeSchema.safeParse(parsed);
+  return result.success ? result.data : undefined;
+}

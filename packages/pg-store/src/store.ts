@@ -1,0 +1,200 @@
+import { DEFAULT_PULL_LIMIT, type Op, type PullResponse, type PushedOp } from "@syncline/protocol";
+import type pg from "pg";
+import { ackCursor } from "./ack.js";
+import {
+  type CompactionReport,
+  type CompactOptions,
+  type CompactUserOptions,
+  compactAll,
+  compactUser,
+  type UserCompaction,
+} from "./compact.js";
+import { PgNotifier } from "./notifier.js";
+import { pullOps } from "./pull.js";
+import { pushInTransaction } from "./push.js";
+import { decodePushNotice, PUSH_CHANNEL, type PushNotice } from "./push-notice.js";
+import { withTransaction } from "./transaction.js";
+
+/** Options of {@link PgSyncStore}. */
+export interface PgSyncStoreOptions {
+  /**
+   * The pool every query runs on. The store never ends it. Run
+   * {@link migrate} on it before the first call.
+   */
+  pool: pg.Pool;
+  /**
+   * Carries the push notifications of {@link PgSyncStore.onPush}. Pass one to
+   * share its connection with your own channels; the store never closes a
+   * notifier it was given.
+   * @default a notifier over `pool`, created on first use and closed by {@link PgSyncStore.close}
+   */
+  notifier?: PgNotifier;
+}
+
+/** Options of {@link PgSyncStore.pull}. */
+export interface PullOptions {
+  /**
+   * Return ops with `id > since`; `0` means from the start (always allowed).
+   * @default 0
+   */
+  since?: number;
+  /**
+   * Most ops in the page.
+   * @default DEFAULT_PULL_LIMIT (1000)
+   */
+  limit?: number;
+  /**
+   * The page continues a pull that began at `since = 0` (a first sync, or the
+   * re-pull after a 410), so the watermark guard does not apply: paging from
+   * 0 through a compacted log then always ends.
+   * @default false
+   */
+  resync?: boolean;
+}
+
+/**
+ * Syncline's op log in PostgreSQL: idempotent push, pull, ACK cursors,
+ * compaction and push notifications. Callers validate input with the
+ * protocol's schemas first; the store enforces the log's rules and throws
+ * {@link SyncError}s for their violations.
+ * @example
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * await migrate(pool);
+ * const store = new PgSyncStore({ pool });
+ * const [pushed] = await store.push(userId, deviceId, ops);
+ * const page = await store.pull(userId, { since: 0 });
+ */
+export class PgSyncStore {
+  readonly #pool: pg.Pool;
+  readonly #ownsNotifier: boolean;
+  #notifier: PgNotifier | undefined;
+
+  constructor(options: PgSyncStoreOptions) {
+    this.#pool = options.pool;
+    this.#notifier = options.notifier;
+    this.#ownsNotifier = options.notifier === undefined;
+  }
+
+  /** The notifier push notifications travel on; add your own channels to it. */
+  get notifier(): PgNotifier {
+    this.#notifier ??= new PgNotifier({ pool: this.#pool });
+    return this.#notifier;
+  }
+
+  /**
+   * Stores a device's batch in ONE transaction, serialized with the user's
+   * other pushes so ops become visible in id order. Per op, in order: an
+   * `operation_id` already stored (or earlier in the batch) returns the
+   * stored row with `duplicate: true`; otherwise its `lamport_ts` must be
+   * above the device's highest; then it is inserted. After an insert, a
+   * {@link PushNotice} is published on {@link PUSH_CHANNEL} at commit.
+   * @returns one row per op, in request order
+   * @throws {SyncError} `operation_id_reused` when a stored `operation_id`
+   * comes back with different content (anything but `lamport_ts`);
+   * `lamport_conflict` with the device's `max_lamport_ts` when a new op is
+   * not above it. Nothing of the batch is stored then.
+   */
+  push(userId: string, deviceId: string, ops: readonly Op[]): Promise<PushedOp[]> {
+    if (ops.length === 0) return Promise.resolve([]);
+    return withTransaction(this.#pool, (client) =>
+      pushInTransaction(client, userId, deviceId, ops),
+    );
+  }
+
+  /**
+   * A page of the user's log: ops with `id > since` in ascending id, and
+   * whether more follow. Never writes a cursor.
+   * @throws {SyncError} `resync_required` (with `compacted_up_to`) when
+   * `since > 0` and `since < compacted_up_to`
+   */
+  pull(userId: string, options: PullOptions = {}): Promise<PullResponse> {
+    return pullOps(
+      this.#pool,
+      userId,
+      options.since ?? 0,
+      options.limit ?? DEFAULT_PULL_LIMIT,
+      options.resync ?? false,
+    );
+  }
+
+  /**
+   * Records a device's cursor; the only writer of `device_sync_cursor`.
+   * Raises `last_seen_id` only; a lower or equal ACK still refreshes
+   * `last_seen_at`.
+   * @param at when the device acknowledged @default new Date()
+   * @returns the cursor now stored
+   * @throws {SyncError} `invalid_request` (422, issue at `["last_seen_id"]`)
+   * when `lastSeenId` is above the user's highest op id
+   */
+  ack(
+    userId: string,
+    deviceId: string,
+    lastSeenId: number,
+    at: Date = new Date(),
+  ): Promise<number> {
+    return ackCursor(this.#pool, userId, deviceId, lastSeenId, at);
+  }
+
+  /** The user's highest op id, or 0 when the log is empty. */
+  async headId(userId: string): Promise<number> {
+    const { rows } = await this.#pool.query<{ head_id: string | null }>(
+      "SELECT max(id) AS head_id FROM sync_op WHERE user_id = $1",
+      [userId],
+    );
+    return Number(rows[0]?.head_id ?? 0);
+  }
+
+  /** The stored cursor of a device, or 0 when it never acknowledged. */
+  async cursor(userId: string, deviceId: string): Promise<number> {
+    const { rows } = await this.#pool.query<{ last_seen_id: string }>(
+      "SELECT last_seen_id FROM device_sync_cursor WHERE user_id = $1 AND device_id = $2",
+      [userId, deviceId],
+    );
+    return Number(rows[0]?.last_seen_id ?? 0);
+  }
+
+  /** The user's compaction watermark: ops below it were collapsed (0: never compacted). */
+  async compactedUpTo(userId: string): Promise<number> {
+    const { rows } = await this.#pool.query<{ compacted_up_to: string }>(
+      "SELECT compacted_up_to FROM sync_compaction_watermark WHERE user_id = $1",
+      [userId],
+    );
+    return Number(rows[0]?.compacted_up_to ?? 0);
+  }
+
+  /**
+   * Compacts one user in one transaction (see {@link compactUser}).
+   * @returns what changed, or `undefined` when the user was left alone
+   */
+  compactUser(userId: string, options?: CompactUserOptions): Promise<UserCompaction | undefined> {
+    return compactUser(this.#pool, userId, options);
+  }
+
+  /**
+   * Compacts every user with a fresh device (or `options.userIds`), each in
+   * its own transaction: per user, MIN of the fresh devices' cursors (stored
+   * merged with `pendingAcks`), collapse below it, watermark raised to it.
+   * @example
+   * const report = await store.compact({ pendingAcks: ackBuffer.pending() });
+   */
+  compact(options?: CompactOptions): Promise<CompactionReport> {
+    return compactAll(this.#pool, options);
+  }
+
+  /**
+   * Calls `handler` for every committed push that inserted ops, made by any
+   * process on this database (including this one).
+   * @returns once listening, a function that stops it
+   */
+  onPush(handler: (notice: PushNotice) => void): Promise<() => Promise<void>> {
+    return this.notifier.subscribe(PUSH_CHANNEL, (payload) => {
+      const notice = decodePushNotice(payload);
+      if (notice) handler(notice);
+    });
+  }
+
+  /** Closes the notifier the store created (the pool stays open). */
+  async close(): Promise<void> {
+    if (this.#ownsNotifier) await this.#notifier?.close();
+  }
+}
