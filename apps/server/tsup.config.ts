@@ -7,6 +7,4 @@ export default defineConfig({
   target: "node20",
   sourcemap: true,
   clean: true,
-  // Private workspace packages ship TypeScript source: bundle them.
-  noExternal: ["@syncline/embedded-pg"],
 });
