@@ -81,6 +81,7 @@ export {
   materialize,
   reduceOps,
   type SyncState,
+  syncStateTarget,
 } from "./reducer.js";
 export { OpIdSchema, type StoredOp, StoredOpSchema } from "./stored-op.js";
 export { UuidSchema } from "./uuid.js";

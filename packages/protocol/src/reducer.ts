@@ -70,8 +70,11 @@ function entity(state: SyncState, entityType: string, entityId: string): EntityS
   return found;
 }
 
-/** Adapts an in-memory {@link SyncState} to {@link LwwTarget}. */
-function stateTarget(state: SyncState): LwwTarget {
+/**
+ * An in-memory {@link SyncState} as an {@link LwwTarget}: {@link applyOpTo}
+ * writes into `state` (which it mutates).
+ */
+export function syncStateTarget(state: SyncState): LwwTarget {
   return {
     tombstoneId: (type, id) => state.get(type)?.get(id)?.tombstoneId ?? 0,
     fieldId: (type, id, field) => state.get(type)?.get(id)?.fields.get(field)?.id ?? 0,
@@ -111,7 +114,7 @@ export function cloneState(state: SyncState): SyncState {
  */
 export function reduceOps(ops: Iterable<StoredOp>, base?: SyncState): SyncState {
   const state = base ? cloneState(base) : new Map();
-  const target = stateTarget(state);
+  const target = syncStateTarget(state);
   for (const op of ops) applyOpTo(target, op);
   return state;
 }

@@ -1,0 +1,35 @@
+export type { BackoffOptions } from "./backoff.js";
+export {
+  createHttpTransport,
+  type HttpTransportOptions,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from "./http-transport.js";
+export { MemoryClientStore } from "./memory-store.js";
+export {
+  type Mutation,
+  type MutationState,
+  type MutationTx,
+  OpRejectedError,
+} from "./mutation.js";
+export { type Cancel, type Scheduler, systemScheduler } from "./scheduler.js";
+export type { ClientStore, EntityFields, FailedOp, PendingOp, StoreTx } from "./store.js";
+export {
+  type AppliedBatch,
+  createSyncClient,
+  type SyncClient,
+  type SyncClientOptions,
+  type SyncClientState,
+  type SyncStatus,
+} from "./sync-client.js";
+export type {
+  Credentials,
+  PullRequest,
+  SocketListener,
+  SyncIssue,
+  Transport,
+  TransportFailure,
+  TransportResult,
+  TransportSocket,
+} from "./transport.js";
+export { type RandomBytes, uuidv7 } from "./uuid-v7.js";

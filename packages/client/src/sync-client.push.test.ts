@@ -1,0 +1,395 @@
+import { type ErrorBody, materialize, reduceOps } from "@syncline/protocol";
+import { describe, expect, it } from "vitest";
+import { backoffDelay } from "./backoff.js";
+import { MemoryClientStore } from "./memory-store.js";
+import { OpRejectedError } from "./mutation.js";
+import { device, FakeServer } from "./testing/harness.js";
+import { ManualScheduler, until } from "./testing/manual-scheduler.js";
+import { localOp } from "./testing/store-conformance.js";
+import { uuidv7 } from "./uuid-v7.js";
+
+function gate(server: FakeServer): () => void {
+  let release!: () => void;
+  server.gate = new Promise<void>((resolve) => {
+    release = () => {
+      server.gate = undefined;
+      resolve();
+    };
+  });
+  return release;
+}
+
+const internal: { status: number; body: ErrorBody } = {
+  status: 503,
+  body: { type: "internal", message: "database unavailable" },
+};
+
+describe("drain: 200", () => {
+  it("removes the acknowledged ops; the handle goes pending → sent → confirmed with server ids", async () => {
+    const server = new FakeServer();
+    const { client } = device(server);
+    const m = client.mutate((tx) => {
+      tx.upsert("note", "n1", "title", "Hi");
+      tx.upsert("note", "n1", "body", "text");
+      return "done";
+    });
+    expect(m.result).toBe("done");
+    expect(m.state).toBe("pending");
+    expect(client.status.pendingCount).toBe(2);
+    const release = gate(server);
+    client.start();
+    await until(() => m.state === "sent");
+    expect(client.status.state).not.toBe("synced");
+    release();
+    const stored = await m.confirmed;
+    expect(stored.map((op) => [op.id, op.operation_id])).toEqual(
+      m.ops.map((op, i) => [i + 1, op.operation_id]),
+    );
+    expect(m.state).toBe("confirmed");
+    expect(client.status.pendingCount).toBe(0);
+    expect(server.log.map((op) => op.operation_id)).toEqual(m.ops.map((op) => op.operation_id));
+    expect(client.read("note", "n1")).toEqual({ title: "Hi", body: "text" });
+    await client.stop();
+  });
+});
+
+describe("drain: 409 lamport_conflict", () => {
+  it("merges the clock with max_lamport_ts and re-stamps every pending op, keeping order and ids", async () => {
+    const server = new FakeServer();
+    const first = device(server);
+    first.client.start();
+    const earlier = first.client.mutate((tx) => {
+      for (let i = 0; i < 5; i++) tx.upsert("note", `old${i}`, "title", i);
+    });
+    await earlier.confirmed;
+    await first.client.stop();
+    const pushedBefore = server.pushes.length;
+
+    // The same device reinstalled: its id survived, its Lamport counter did not.
+    const store = new MemoryClientStore();
+    store.transaction((tx) => tx.setDeviceId(first.client.deviceId));
+    const again = device(server, { store });
+    const a = again.client.mutate((tx) => {
+      tx.upsert("note", "n1", "title", "a");
+      tx.upsert("note", "n2", "title", "b");
+    });
+    const b = again.client.mutate((tx) => tx.delete("note", "old1"));
+    expect([...a.ops, ...b.ops].map((op) => op.lamport_ts)).toEqual([1, 2, 3]);
+    again.client.start();
+    await Promise.all([a.confirmed, b.confirmed]);
+
+    const ids = [...a.ops, ...b.ops].map((op) => op.operation_id);
+    const pushes = server.pushes.slice(pushedBefore);
+    expect(pushes.map((p) => p.ops.map((op) => op.operation_id))).toEqual([ids, ids]);
+    const restamped = server.log.filter((op) => ids.includes(op.operation_id));
+    expect(restamped.map((op) => op.operation_id)).toEqual(ids);
+    // Re-stamped above max_lamport_ts (5), consecutive, in queue order; the clock kept up.
+    const stamps = restamped.map((op) => op.lamport_ts);
+    expect(stamps[0]).toBeGreaterThan(5);
+    expect(stamps).toEqual([stamps[0], stamps[0]! + 1, stamps[0]! + 2]);
+    expect(store.transaction((tx) => tx.lamport())).toBeGreaterThanOrEqual(stamps[2]!);
+    expect(server.log).toHaveLength(8);
+    await again.client.stop();
+  });
+
+  it("follows R47's example: clock 42, batch [41, 42], max_lamport_ts 57 → [58, 59]", async () => {
+    const server = new FakeServer();
+    const store = new MemoryClientStore();
+    const { client } = device(server, { store });
+    const [first, second] = [41, 42].map((n) => ({ ...localOp(n), operation_id: uuidv7() }));
+    store.transaction((tx) => {
+      tx.enqueue(first!);
+      tx.enqueue(second!);
+      tx.setLamport(42);
+    });
+    server.pushScript.push({
+      status: 409,
+      body: {
+        type: "lamport_conflict",
+        message: "stale",
+        max_lamport_ts: 57,
+        operation_id: first!.operation_id,
+      },
+    });
+    client.start();
+    await until(() => server.log.length === 2);
+    expect(server.pushes.map((p) => p.ops.map((op) => op.lamport_ts))).toEqual([
+      [41, 42],
+      [58, 59],
+    ]);
+    expect(server.log.map((op) => op.operation_id)).toEqual([
+      first!.operation_id,
+      second!.operation_id,
+    ]);
+    await client.stop();
+  });
+
+  it("falls back to backoff when the server keeps answering 409, instead of looping", async () => {
+    const server = new FakeServer();
+    const conflict: ErrorBody = {
+      type: "lamport_conflict",
+      message: "stale",
+      max_lamport_ts: 1,
+      operation_id: "00000000-0000-7000-8000-000000000001",
+    };
+    server.pushScript.push(...Array.from({ length: 6 }, () => ({ status: 409, body: conflict })));
+    const { client, scheduler } = device(server);
+    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    client.start();
+    await until(() => client.status.lastError?.type === "lamport_conflict");
+    expect(server.pushes).toHaveLength(4); // the first try and three restamps
+    await scheduler.advance(60_000);
+    await m.confirmed;
+    expect(server.log.map((op) => op.operation_id)).toEqual([m.ops[0]!.operation_id]);
+    await client.stop();
+  });
+});
+
+describe("drain: network errors and 5xx", () => {
+  it("keeps the queue and retries with capped exponential backoff and jitter", async () => {
+    const server = new FakeServer();
+    server.pushScript.push("network", internal, "network", internal, internal, "network", internal);
+    const jitter = [0, 0.75, 0.5, 0.25, 0, 0.5, 0.75];
+    let draws = 0;
+    const backoff = { baseMs: 100, maxMs: 1000 };
+    const scheduler = new ManualScheduler();
+    const base = server.transport();
+    const pushedAt: number[] = [];
+    const { client } = device(server, {
+      scheduler,
+      backoff,
+      random: () => jitter[draws++]!,
+      transport: {
+        ...base,
+        push: (ops, c) => {
+          pushedAt.push(scheduler.now());
+          return base.push(ops, c);
+        },
+      },
+    });
+    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    client.start();
+    await until(() => pushedAt.length === 1);
+    while (pushedAt.length < 8) await scheduler.next();
+    await m.confirmed;
+    const waits = pushedAt.slice(1).map((t, i) => t - pushedAt[i]!);
+    // Retry n waits ceiling/2 + jitter·ceiling/2, ceilings 100, 200, 400, 800, then capped at 1000.
+    expect(waits).toEqual([50, 175, 300, 500, 500, 750, 875]);
+    expect(waits).toEqual(jitter.map((r, n) => backoffDelay(n, backoff, r)));
+    expect(client.status.lastError).toBeNull();
+    expect(client.status.pendingCount).toBe(0);
+    expect(server.log).toHaveLength(1);
+    await client.stop();
+  });
+
+  it("records attempts and the last error on the queued op while it waits", async () => {
+    const server = new FakeServer();
+    server.pushScript.push(internal, "network");
+    const { client, store, scheduler } = device(server);
+    client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    client.start();
+    await until(() => server.pushes.length === 1 && client.status.lastError !== null);
+    expect(store.transaction((tx) => tx.pending())[0]).toMatchObject({
+      attempts: 1,
+      lastError: { type: "internal", status: 503, message: "database unavailable" },
+    });
+    expect(client.status.lastError).toEqual({
+      type: "internal",
+      status: 503,
+      message: "database unavailable",
+    });
+    await scheduler.advance(backoffDelay(0, {}, 0.5));
+    await until(() => server.pushes.length === 2);
+    expect(store.transaction((tx) => tx.pending())[0]).toMatchObject({
+      attempts: 2,
+      lastError: { type: "network" },
+    });
+    await client.stop();
+  });
+});
+
+describe("drain: 401", () => {
+  it("stops with auth_required and resumes after setAuth", async () => {
+    const server = new FakeServer();
+    const { client, scheduler } = device(server, { token: "expired" });
+    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    client.start();
+    await until(() => client.status.state === "error");
+    expect(client.status.lastError).toMatchObject({ type: "auth_required", status: 401 });
+    const attempts = server.pushes.length + server.pulls.length;
+    await scheduler.advance(10 * 60_000);
+    expect(server.pushes.length + server.pulls.length).toBe(attempts);
+    expect(server.log).toHaveLength(0);
+    expect(scheduler.pending).toEqual([]);
+    client.setAuth("good-token");
+    await m.confirmed;
+    await until(() => client.status.state === "synced");
+    expect(client.status.lastError).toBeNull();
+    await client.stop();
+  });
+
+  it("refreshes the token once through the hook and carries on", async () => {
+    const server = new FakeServer();
+    let refreshes = 0;
+    const { client } = device(server, {
+      token: "expired",
+      refreshToken: async () => {
+        refreshes++;
+        return "good-token";
+      },
+    });
+    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    client.start();
+    await m.confirmed;
+    await until(() => client.status.state === "synced");
+    expect(refreshes).toBe(1); // pull and push got 401 together and shared one refresh
+  });
+
+  it("enters error when the refreshed token is refused too, without looping", async () => {
+    const server = new FakeServer();
+    let refreshes = 0;
+    const { client, scheduler } = device(server, {
+      token: "expired",
+      refreshToken: () => {
+        refreshes++;
+        return "still-bad";
+      },
+    });
+    client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    client.start();
+    await until(() => client.status.state === "error");
+    await scheduler.advance(10 * 60_000);
+    expect(refreshes).toBeLessThanOrEqual(2);
+    expect(client.status.lastError?.type).toBe("auth_required");
+    expect(server.log).toHaveLength(0);
+  });
+});
+
+describe("drain: rejected op (other 4xx)", () => {
+  it("parks the poison op as failed with the server's message and drains the rest in order", async () => {
+    const server = new FakeServer();
+    server.rejectOp = (op) => (op.entity_id === "poison" ? "title is not allowed" : undefined);
+    const { client } = device(server);
+    const ids = ["a", "b", "c", "poison", "d", "e", "f"];
+    const handles = ids.map((id) => client.mutate((tx) => tx.upsert("note", id, "title", id)));
+    client.start();
+    const poison = handles[3]!;
+    const error = await poison.confirmed.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(OpRejectedError);
+    expect((error as OpRejectedError).issue).toEqual({
+      type: "invalid_request",
+      status: 422,
+      message: "title is not allowed",
+    });
+    await Promise.all(handles.filter((h) => h !== poison).map((h) => h.confirmed));
+    expect(poison.state).toBe("failed");
+    expect(server.log.map((op) => op.entity_id)).toEqual(["a", "b", "c", "d", "e", "f"]);
+    // Bisecting finds the bad op in a logarithmic number of pushes.
+    expect(server.pushes.length).toBeLessThanOrEqual(2 + 2 * Math.ceil(Math.log2(ids.length)));
+    expect(client.status.failedOps).toHaveLength(1);
+    expect(client.status.failedOps[0]).toMatchObject({
+      op: poison.ops[0],
+      error: { message: "title is not allowed" },
+    });
+    expect(client.status.pendingCount).toBe(0);
+    expect(client.read("note", "poison")).toBeUndefined();
+
+    // The queue keeps moving, and the failed op can be dismissed.
+    const later = client.mutate((tx) => tx.upsert("note", "g", "title", "g"));
+    await later.confirmed;
+    client.dismissFailed(poison.ops[0]!.operation_id);
+    expect(client.status.failedOps).toEqual([]);
+    await client.stop();
+  });
+
+  it("parks exactly the ops a 422 names in issues[].path, in one step (R38)", async () => {
+    const server = new FakeServer();
+    const { client } = device(server);
+    const handles = ["a", "b", "c", "d"].map((id) =>
+      client.mutate((tx) => tx.upsert("note", id, "title", id)),
+    );
+    server.pushScript.push({
+      status: 422,
+      body: {
+        type: "invalid_request",
+        message: "ops.2.value: not allowed",
+        issues: [{ path: ["ops", 2, "value"], message: "not allowed", code: "custom" }],
+      },
+    });
+    client.start();
+    await expect(handles[2]!.confirmed).rejects.toBeInstanceOf(OpRejectedError);
+    await Promise.all([0, 1, 3].map((i) => handles[i]!.confirmed));
+    expect(server.pushes.map((p) => p.ops.length)).toEqual([4, 3]);
+    expect(server.log.map((op) => op.entity_id)).toEqual(["a", "b", "d"]);
+    expect(client.status.failedOps.map((f) => f.op.entity_id)).toEqual(["c"]);
+    await client.stop();
+  });
+
+  it("parks an op refused for operation_id_reused, and a lone op, after one push", async () => {
+    const server = new FakeServer();
+    server.pushScript.push({
+      status: 409,
+      body: {
+        type: "operation_id_reused",
+        message: "operation_id reused",
+        operation_id: "00000000-0000-7000-8000-000000000001",
+      },
+    });
+    const { client, scheduler } = device(server);
+    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    client.start();
+    await expect(m.confirmed).rejects.toMatchObject({
+      type: "op_rejected",
+      issue: { type: "operation_id_reused" },
+    });
+    await scheduler.advance(60_000);
+    expect(server.pushes).toHaveLength(1);
+    await client.stop();
+  });
+});
+
+describe("drain: 410 on push", () => {
+  it("resets (re-pulls from 0) and continues; the pending ops survive", async () => {
+    const server = new FakeServer();
+    server.pushScript.push({
+      status: 410,
+      body: { type: "resync_required", message: "compacted", compacted_up_to: 1 },
+    });
+    const { client } = device(server);
+    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    client.start();
+    await m.confirmed;
+    expect(server.pulls.filter((p) => p.since === 0).length).toBeGreaterThanOrEqual(2);
+    expect(client.list("note")).toEqual(materialize(reduceOps(server.log)).note);
+    await client.stop();
+  });
+});
+
+describe("drain: single flight", () => {
+  it("never has the same ops in two pushes at once, however often it is asked", async () => {
+    const server = new FakeServer();
+    const { client, scheduler } = device(server);
+    client.start();
+    await until(() => client.status.state === "synced");
+    const release = gate(server);
+    const first = client.mutate((tx) => tx.upsert("note", "n1", "title", "1"));
+    await until(() => server.pushes.length === 1);
+    const more = [2, 3, 4].map((n) =>
+      client.mutate((tx) => tx.upsert("note", `n${n}`, "title", n)),
+    );
+    for (let i = 0; i < 5; i++) void client.syncNow();
+    await scheduler.advance(5_000);
+    expect(server.pushes).toHaveLength(1);
+    expect(first.state).toBe("sent");
+    expect(more.map((m) => m.state)).toEqual(["pending", "pending", "pending"]);
+    release();
+    await Promise.all([first, ...more].map((m) => m.confirmed));
+    expect(server.overlappingPushes).toBe(0);
+    expect(server.pushes.map((p) => p.ops.length)).toEqual([1, 3]);
+    expect(server.log.map((op) => op.entity_id)).toEqual(["n1", "n2", "n3", "n4"]);
+    await client.stop();
+  });
+});

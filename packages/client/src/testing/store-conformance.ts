@@ -1,0 +1,261 @@
+import {
+  applyOpTo,
+  type JsonValue,
+  materialize,
+  reduceOps,
+  type StoredOp,
+  type UpsertOp,
+} from "@syncline/protocol";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { ClientStore } from "../store.js";
+
+/** A store under test; `reopen` (when the store persists) opens the same data again. */
+export interface StoreFixture {
+  readonly store: ClientStore<unknown>;
+  readonly reopen?: () => ClientStore<unknown>;
+}
+
+const TYPES = ["track", "playlist"] as const;
+const IDS = ["a", "b", "c"] as const;
+const FIELDS = ["title", "rank"] as const;
+
+const jsonValue: fc.Arbitrary<JsonValue> = fc.oneof(
+  fc.integer(),
+  fc.string({ maxLength: 8 }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), { maxKeys: 2 }),
+);
+
+/** Random stored ops with distinct ids over a few entities and fields. */
+export const storedOps: fc.Arbitrary<StoredOp[]> = fc
+  .uniqueArray(fc.integer({ min: 1, max: 150 }), { minLength: 0, maxLength: 60 })
+  .chain((ids) =>
+    fc.tuple(
+      ...ids.map((id) =>
+        fc
+          .record({
+            type: fc.constantFrom(...TYPES),
+            entity: fc.constantFrom(...IDS),
+            field: fc.constantFrom(...FIELDS),
+            del: fc.integer({ min: 0, max: 9 }).map((n) => n < 3),
+            value: jsonValue,
+          })
+          .map(
+            ({ type, entity, field, del, value }): StoredOp =>
+              del
+                ? {
+                    ...opBase(id, type, entity),
+                    op: "delete",
+                    field: null,
+                    value: null,
+                  }
+                : { ...opBase(id, type, entity), op: "upsert", field, value },
+          ),
+      ),
+    ),
+  );
+
+function opBase(id: number, type: string, entity: string) {
+  return {
+    id,
+    operation_id: `00000000-0000-7000-8000-${String(id).padStart(12, "0")}`,
+    device_id: "00000000-0000-7000-8000-000000000001",
+    lamport_ts: id,
+    entity_type: type,
+    entity_id: entity,
+    wall_clock: "2025-01-01T00:00:00.000Z",
+  };
+}
+
+/** A pending op for the queue tests. */
+export function localOp(n: number, entityType = "track", entityId = "a"): UpsertOp {
+  return {
+    operation_id: `00000000-0000-7000-9000-${String(n).padStart(12, "0")}`,
+    lamport_ts: n,
+    entity_type: entityType,
+    entity_id: entityId,
+    op: "upsert",
+    field: "title",
+    value: `v${n}`,
+  };
+}
+
+/**
+ * The rules every `ClientStore` keeps, run against one adapter. `open`
+ * gives a fresh, empty store for each test.
+ */
+export function describeClientStore(name: string, open: () => StoreFixture): void {
+  describe(`${name} (ClientStore conformance)`, () => {
+    it("starts empty: no device id, clock 0, cursor 0, empty queue", () => {
+      const { store } = open();
+      store.transaction((tx) => {
+        expect(tx.deviceId()).toBeUndefined();
+        expect(tx.lamport()).toBe(0);
+        expect(tx.cursor()).toBe(0);
+        expect(tx.pending()).toEqual([]);
+        expect(tx.pendingCount()).toBe(0);
+        expect(tx.failed()).toEqual([]);
+        expect(tx.entities("track")).toEqual({});
+      });
+    });
+
+    it("keeps settings, and (when persistent) across a reopen", () => {
+      const fixture = open();
+      fixture.store.transaction((tx) => {
+        tx.setDeviceId("0192f5c1-3b7e-7a4c-9d2e-5f1a2b3c4d5e");
+        tx.setLamport(41);
+        tx.setCursor(9_007_199_254_740_000);
+      });
+      const again = fixture.reopen?.() ?? fixture.store;
+      again.transaction((tx) => {
+        expect(tx.deviceId()).toBe("0192f5c1-3b7e-7a4c-9d2e-5f1a2b3c4d5e");
+        expect(tx.lamport()).toBe(41);
+        expect(tx.cursor()).toBe(9_007_199_254_740_000);
+      });
+    });
+
+    it("queues ops in order; limit, count and per-entity filter", () => {
+      const { store } = open();
+      store.transaction((tx) => {
+        tx.enqueue(localOp(1, "track", "a"));
+        tx.enqueue(localOp(2, "track", "b"));
+        tx.enqueue(localOp(3, "playlist", "a"));
+        tx.enqueue({ ...localOp(4, "track", "a"), op: "delete", field: null, value: null });
+      });
+      store.transaction((tx) => {
+        expect(tx.pending().map((p) => p.op.lamport_ts)).toEqual([1, 2, 3, 4]);
+        expect(tx.pending(2).map((p) => p.op.lamport_ts)).toEqual([1, 2]);
+        expect(tx.pending()[3]!.op).toEqual({
+          ...localOp(4, "track", "a"),
+          op: "delete",
+          field: null,
+          value: null,
+        });
+        expect(tx.pendingCount()).toBe(4);
+        expect(tx.pendingOf("track").map((op) => op.lamport_ts)).toEqual([1, 2, 4]);
+        expect(tx.pendingOf("track", "a").map((op) => op.lamport_ts)).toEqual([1, 4]);
+        expect(tx.pending()[0]).toEqual({
+          op: localOp(1, "track", "a"),
+          attempts: 0,
+          lastError: null,
+        });
+      });
+    });
+
+    it("restamps in place, counts attempts, parks failed ops, removes", () => {
+      const fixture = open();
+      const { store } = fixture;
+      store.transaction((tx) => {
+        for (const n of [1, 2, 3]) tx.enqueue(localOp(n));
+      });
+      const [one, two, three] = [1, 2, 3].map((n) => localOp(n).operation_id) as [
+        string,
+        string,
+        string,
+      ];
+      const issue = { type: "internal" as const, message: "boom", status: 503 };
+      store.transaction((tx) => {
+        tx.restamp(one, 100);
+        tx.restamp(two, 101);
+        tx.recordAttempt([one, two], issue);
+        tx.recordAttempt([one], { type: "network", message: "down" });
+        tx.markFailed(three, { type: "invalid_request", message: "bad", status: 422 });
+      });
+      const reopened = fixture.reopen?.() ?? store;
+      reopened.transaction((tx) => {
+        expect(tx.pending()).toEqual([
+          {
+            op: { ...localOp(1), lamport_ts: 100 },
+            attempts: 2,
+            lastError: { type: "network", message: "down" },
+          },
+          { op: { ...localOp(2), lamport_ts: 101 }, attempts: 1, lastError: issue },
+        ]);
+        expect(tx.pendingCount()).toBe(2);
+        expect(tx.pendingOf("track").map((op) => op.operation_id)).toEqual([one, two]);
+        expect(tx.failed()).toEqual([
+          {
+            op: localOp(3),
+            attempts: 1,
+            error: { type: "invalid_request", message: "bad", status: 422 },
+          },
+        ]);
+        tx.remove([one, three]);
+      });
+      reopened.transaction((tx) => {
+        expect(tx.pending().map((p) => p.op.operation_id)).toEqual([two]);
+        expect(tx.failed()).toEqual([]);
+      });
+    });
+
+    it("rolls back everything when the transaction throws", () => {
+      const { store } = open();
+      store.transaction((tx) => tx.enqueue(localOp(1)));
+      expect(() =>
+        store.transaction((tx) => {
+          tx.enqueue(localOp(2));
+          tx.setLamport(7);
+          tx.setCursor(5);
+          applyOpTo(tx, { ...opBase(5, "track", "a"), op: "upsert", field: "title", value: 1 });
+          tx.remove([localOp(1).operation_id]);
+          throw new Error("app failure");
+        }),
+      ).toThrow("app failure");
+      store.transaction((tx) => {
+        expect(tx.pending().map((p) => p.op.lamport_ts)).toEqual([1]);
+        expect(tx.lamport()).toBe(0);
+        expect(tx.cursor()).toBe(0);
+        expect(tx.entities("track")).toEqual({});
+      });
+    });
+
+    it("server state equals the protocol reducer for any ops, order, paging and duplicates", () => {
+      const { store } = open();
+      fc.assert(
+        fc.property(storedOps, fc.integer({ min: 1, max: 7 }), fc.boolean(), (ops, page, twice) => {
+          store.transaction((tx) => tx.wipe());
+          const order = twice ? [...ops].reverse().concat(ops) : ops;
+          for (let i = 0; i < order.length; i += page) {
+            store.transaction((tx) => {
+              for (const op of order.slice(i, i + page)) applyOpTo(tx, op);
+            });
+          }
+          const expected = materialize(reduceOps(ops));
+          store.transaction((tx) => {
+            for (const type of TYPES) {
+              expect(tx.entities(type)).toEqual(expected[type] ?? {});
+              for (const id of IDS) {
+                const one = expected[type]?.[id];
+                expect(tx.entities(type, id)).toEqual(one ? { [id]: one } : {});
+              }
+            }
+          });
+        }),
+        { numRuns: 150 },
+      );
+    });
+
+    it("wipe drops op-derived state and the cursor, keeps the queue and the clock", () => {
+      const { store } = open();
+      store.transaction((tx) => {
+        tx.enqueue(localOp(1));
+        tx.setLamport(12);
+        tx.setCursor(30);
+        applyOpTo(tx, { ...opBase(30, "track", "a"), op: "upsert", field: "title", value: "x" });
+        applyOpTo(tx, { ...opBase(31, "track", "b"), op: "delete", field: null, value: null });
+      });
+      store.transaction((tx) => tx.wipe());
+      store.transaction((tx) => {
+        expect(tx.entities("track")).toEqual({});
+        expect(tx.tombstoneId("track", "b")).toBe(0);
+        expect(tx.fieldId("track", "a", "title")).toBe(0);
+        expect(tx.cursor()).toBe(0);
+        expect(tx.lamport()).toBe(12);
+        expect(tx.pending().map((p) => p.op)).toEqual([localOp(1)]);
+      });
+    });
+  });
+}

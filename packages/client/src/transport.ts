@@ -1,0 +1,113 @@
+import {
+  type AckResponse,
+  type ClientFrame,
+  type ErrorBody,
+  type ErrorRecovery,
+  type ErrorType,
+  type Op,
+  type PullResponse,
+  type PushResponse,
+  recoveryFor,
+  type ServerFrame,
+} from "@syncline/protocol";
+
+/** One pull page to ask for. */
+export interface PullRequest {
+  readonly since: number;
+  readonly limit: number;
+  readonly resync: boolean;
+}
+
+/** Who is calling: the bearer token and the device id. */
+export interface Credentials {
+  /** JWT sent as `Authorization: Bearer <token>` (or `access_token` on the WebSocket). */
+  readonly token: string;
+  /** This device's id, sent as `X-Device-Id` (or `device_id` on the WebSocket). */
+  readonly deviceId: string;
+}
+
+/** Why a request failed, as a value. */
+export type TransportFailure =
+  /** No answer: the connection failed or timed out. */
+  | { readonly type: "network"; readonly message: string }
+  /** An error status; `body` is the Syncline error body, or null when the answer had none. */
+  | {
+      readonly type: "http";
+      readonly status: number;
+      readonly body: ErrorBody | null;
+      readonly message: string;
+    }
+  /** A success status whose body broke the protocol's schema. */
+  | { readonly type: "protocol"; readonly message: string };
+
+/** The outcome of a request: its parsed answer or why it failed. Transports never throw. */
+export type TransportResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly failure: TransportFailure };
+
+/** Receives the events of one socket. Transports call these asynchronously, never from `connect`. */
+export interface SocketListener {
+  /** The socket is open; frames may be sent. */
+  open(): void;
+  /** A frame arrived (already validated with the protocol's `ServerFrameSchema`). */
+  frame(frame: ServerFrame): void;
+  /**
+   * The socket closed or could not open; called once, and nothing follows it.
+   * @param code the WebSocket close code, when the server closed it (R35)
+   */
+  close(reason: string, code?: number): void;
+}
+
+/** One live connection to `GET /sync/ws`. */
+export interface TransportSocket {
+  /** Sends a client frame; ignored unless the socket is open. */
+  send(frame: ClientFrame): void;
+  /** Closes the socket; the listener's `close` follows. */
+  close(): void;
+}
+
+/**
+ * How the client reaches a Syncline server: the three HTTP endpoints and the
+ * WebSocket of the protocol. {@link createHttpTransport} is the real one.
+ */
+export interface Transport {
+  /** `POST /sync/ops` with `{ ops }`. */
+  push(ops: readonly Op[], credentials: Credentials): Promise<TransportResult<PushResponse>>;
+  /**
+   * `GET /sync/ops?since&limit[&resync=true]`; `resync` marks a page that
+   * continues a pull begun at `since=0`, which the watermark guard lets through.
+   */
+  pull(query: PullRequest, credentials: Credentials): Promise<TransportResult<PullResponse>>;
+  /** `POST /sync/ack` with `{ last_seen_id }`. */
+  ack(lastSeenId: number, credentials: Credentials): Promise<TransportResult<AckResponse>>;
+  /** Opens `GET /sync/ws?since=N`: the server streams ops after `since`, then live ops. */
+  connect(since: number, credentials: Credentials, listener: SocketListener): TransportSocket;
+}
+
+/** What the client does about a failure: the protocol's recovery for HTTP errors, else retry. */
+export function recoveryOf(failure: TransportFailure): ErrorRecovery {
+  return failure.type === "http" ? recoveryFor(failure.status, failure.body?.type) : "retry";
+}
+
+/** A failure the client surfaces in its status or on a failed op. */
+export interface SyncIssue {
+  /**
+   * `auth_required` (the token was refused: call `setAuth`), `network`,
+   * `protocol` (the server's answer broke the schema), `http` (an error
+   * status without a Syncline body), `local` (the store or the app's
+   * `onApply` hook threw while applying server ops), or the server's error
+   * `type`.
+   */
+  readonly type: "auth_required" | "network" | "protocol" | "http" | "local" | ErrorType;
+  /** Human-readable reason (the server's message when it sent one). */
+  readonly message: string;
+  /** HTTP status, when there was one. */
+  readonly status?: number;
+}
+
+/** The {@link SyncIssue} a failed request surfaces. */
+export function issueOf(failure: TransportFailure): SyncIssue {
+  if (failure.type !== "http") return { type: failure.type, message: failure.message };
+  const type = recoveryOf(failure) === "reauthenticate" ? "auth_required" : failure.body?.type;
+  return { type: type ?? "http", message: failure.message, status: failure.status };
+}
