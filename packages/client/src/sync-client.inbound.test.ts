@@ -242,6 +242,24 @@ describe("inbound: ACK", () => {
     await client.stop();
   });
 
+  // R28: no frame ever carries a device's own ops, so a pull has to.
+  it("moves its cursor and ACK past its own pushed ops, so it never holds compaction back", async () => {
+    const server = new FakeServer();
+    const scheduler = new ManualScheduler();
+    const { client } = device(server, { scheduler, ackDebounceMs: 1000 });
+    client.start();
+    await until(() => client.status.state === "synced");
+    const socket = server.openSockets(client.deviceId)[0]!;
+    const [stored] = await client.mutate((tx) => tx.upsert("note", "mine", "title", "x")).confirmed;
+    const pullsBefore = server.pulls.length;
+    await scheduler.advance(1000); // the settle pull
+    await until(() => server.pulls.length > pullsBefore);
+    await scheduler.advance(1000); // the ACK debounce
+    await until(() => socket.received.length > 0);
+    expect(socket.received).toEqual([{ ack: stored!.id }]);
+    await client.stop();
+  });
+
   it("ACKs with POST /sync/ack when the socket is not open", async () => {
     const server = new FakeServer();
     server.refuseSockets = true;

@@ -163,7 +163,7 @@ function namedOps(body: ErrorBody | null, ops: readonly Op[]): Op[] {
   return ops.filter((_, i) => positions.has(i));
 }
 
-type TimerName = "drain" | "reconnect" | "ack" | "ping" | "pong";
+type TimerName = "drain" | "reconnect" | "ack" | "settle" | "ping" | "pong";
 
 /**
  * Creates the sync engine of one device over a store and a transport.
@@ -604,6 +604,23 @@ class Engine<Db> implements SyncClient<Db> {
     this.#lastSyncedAt = this.#scheduler.now();
     this.#readQueue();
     this.#emit();
+    // R28: the server sends a device no frame for its own ops, so only a pull
+    // carries the cursor (and the ACK) past them; without it a device that
+    // only pushes would hold compaction back forever.
+    if (Math.max(...stored.map((op) => op.id)) > this.#cursor()) this.#scheduleSettle();
+  }
+
+  /**
+   * Pulls from the cursor after the debounce, so the cursor passes this
+   * device's own pushed ops. While the link is down, the reconnect's catch-up
+   * does it instead.
+   */
+  #scheduleSettle(): void {
+    if (this.#timers.has("settle")) return;
+    this.#setTimer("settle", this.#options.ackDebounceMs ?? 1000, () => {
+      if (this.#link === "down") return;
+      this.#serial(() => this.#catchUp()).catch((error) => this.#localFailure(error));
+    });
   }
 
   /** Resolves the mutations waiting for these stored ops. */
