@@ -8,6 +8,8 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createHttpTransport, createSyncClient } from "@syncline/client";
+import { SqliteClientStore } from "@syncline/client-sqlite";
 import { startEmbeddedPostgres } from "@syncline/embedded-pg";
 import { migrate, PgSyncStore } from "@syncline/pg-store";
 import type { Op } from "@syncline/protocol";
@@ -144,6 +146,43 @@ try {
     `  median ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
   );
   for (const ws of sockets) ws.close();
+
+  // 3. End to end: an edit on one SQLite client until it is applied on another.
+  const editUser = randomUUID();
+  const editToken = await key.sign({ userId: editUser, ttlSeconds: 3600 });
+  const appliedAt = new Map<string, number>();
+  const stores = [0, 1].map((i) => new SqliteClientStore(join(dataDir, `client-${i}.db`)));
+  const [editor, viewer] = stores.map((store) =>
+    createSyncClient({
+      store,
+      transport: createHttpTransport({ url: server.url }),
+      token: editToken,
+      onApply: (_db, batch) => {
+        for (const op of batch.ops) appliedAt.set(op.operation_id, performance.now());
+      },
+    }),
+  ) as [ReturnType<typeof createSyncClient>, ReturnType<typeof createSyncClient>];
+  editor.start();
+  viewer.start();
+  while (editor.status.state !== "synced" || viewer.status.state !== "synced") {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const e2e: number[] = [];
+  for (let i = 0; i < PUSHES; i++) {
+    const started = performance.now();
+    const edit = editor.mutate((tx) => tx.upsert("playlist", "p1", "title", `edit ${i}`));
+    const id = edit.ops[0]!.operation_id;
+    while (!appliedAt.has(id)) await new Promise((resolve) => setTimeout(resolve, 1));
+    e2e.push(appliedAt.get(id)! - started);
+  }
+  e2e.sort((a, b) => a - b);
+  console.log(`edit on one SQLite client → applied on another, ${PUSHES} edits`);
+  console.log(
+    `  median ${quantile(e2e, 0.5).toFixed(1)} ms, p99 ${quantile(e2e, 0.99).toFixed(1)} ms, max ${e2e.at(-1)!.toFixed(1)} ms`,
+  );
+  await editor.stop();
+  await viewer.stop();
+  for (const store of stores) store.close();
 } finally {
   await server.stop();
   await store.close();
