@@ -1,37 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createTestDatabase } from "@syncline/testkit";
-import pg from "pg";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { testDevice } from "./testing/device.js";
-import { type ServerProcess, startServerProcess } from "./testing/server-process.js";
+import { useServerEnvironment } from "./testing/server-environment.js";
 
-let env: Record<string, string>;
-let dataDir: string;
-let pool: pg.Pool;
-const servers: ServerProcess[] = [];
-
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  dataDir = await mkdtemp(join(tmpdir(), "syncline-crash-"));
-  env = { DATABASE_URL: db.url, SYNCLINE_DATA_DIR: dataDir };
-  pool = new pg.Pool({ connectionString: db.url });
-});
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.kill("SIGKILL")));
-  await pool.end();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-async function start(extra: Record<string, string> = {}) {
-  const server = await startServerProcess({ ...env, ...extra });
-  servers.push(server);
-  return server;
-}
+const environment = useServerEnvironment();
+const start = environment.start;
 
 async function storedOps(userId: string): Promise<Array<{ id: number; operation_id: string }>> {
-  const { rows } = await pool.query(
+  const { rows } = await environment.pool.query(
     "SELECT id, operation_id FROM sync_op WHERE user_id = $1 ORDER BY id",
     [userId],
   );
@@ -41,7 +16,7 @@ async function storedOps(userId: string): Promise<Array<{ id: number; operation_
 // Seed acceptance: "kill the server mid-push; client retry with same operation_id is idempotent".
 it("server killed after the commit, before the response: the retry gets the same ids, no duplicates", async () => {
   const paused = await start({ SYNCLINE_TEST_HOOKS: "pause-after-push" });
-  const device = await testDevice(env);
+  const device = await testDevice(environment.env);
   const batch = [
     device.op("p1", "title", "a"),
     device.op("p1", "color", "b"),
@@ -68,18 +43,18 @@ it("server killed after the commit, before the response: the retry gets the same
 
 it("server killed before the commit: nothing is stored, and the retry inserts exactly once", async () => {
   const server = await start();
-  const device = await testDevice(env);
+  const device = await testDevice(environment.env);
   const batch = [device.op("p1", "title", "a"), device.op("p1", "title", "b")];
   // Hold the user's push lock (pg-store's per-user advisory lock: namespace
   // 0x53594e43, hashtext(user_id)) so the push waits inside its transaction.
-  const blocker = await pool.connect();
+  const blocker = await environment.pool.connect();
   await blocker.query("SELECT pg_advisory_lock($1, hashtext($2))", [0x53594e43, device.userId]);
   const lost = device.push(server.url, batch).then(
     () => "answered",
     () => "connection lost",
   );
   for (let i = 0; i < 200; i++) {
-    const { rows } = await pool.query(
+    const { rows } = await environment.pool.query(
       "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND datname = current_database()",
     );
     if (Number(rows[0].n) > 0) break;

@@ -1,33 +1,21 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createTestDatabase } from "@syncline/testkit";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { testDevice } from "./testing/device.js";
-import { type ServerProcess, startServerProcess } from "./testing/server-process.js";
+import { useServerEnvironment } from "./testing/server-environment.js";
+import type { ServerProcess } from "./testing/server-process.js";
 
-let env: Record<string, string>;
-let dataDir: string;
+const environment = useServerEnvironment();
 let a: ServerProcess;
 let b: ServerProcess;
-
 beforeAll(async () => {
-  const db = await createTestDatabase();
-  dataDir = await mkdtemp(join(tmpdir(), "syncline-multi-"));
-  env = { DATABASE_URL: db.url, SYNCLINE_DATA_DIR: dataDir };
-  [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
-});
-afterAll(async () => {
-  await Promise.all([a?.kill("SIGKILL"), b?.kill("SIGKILL")]);
-  await rm(dataDir, { recursive: true, force: true });
+  [a, b] = await Promise.all([environment.start(), environment.start()]);
 });
 
 // PROTOCOL.md R32: fan-out holds for sockets on any server process sharing the database.
 it("delivers pushes made through process A to a device connected to process B, in id order, once", async () => {
-  const pusher = await testDevice(env);
-  const onB = await testDevice(env, pusher.userId);
-  const alsoOnA = await testDevice(env, pusher.userId);
-  const stranger = await testDevice(env);
+  const pusher = await testDevice(environment.env);
+  const onB = await testDevice(environment.env, pusher.userId);
+  const alsoOnA = await testDevice(environment.env, pusher.userId);
+  const stranger = await testDevice(environment.env);
   const [socketB, socketA, strangerSocket] = await Promise.all([
     onB.socket(b.url),
     alsoOnA.socket(a.url),
@@ -51,9 +39,9 @@ it("delivers pushes made through process A to a device connected to process B, i
 });
 
 it("interleaves pushes through both processes into one id order on every socket", async () => {
-  const one = await testDevice(env);
-  const two = await testDevice(env, one.userId);
-  const watcher = await testDevice(env, one.userId);
+  const one = await testDevice(environment.env);
+  const two = await testDevice(environment.env, one.userId);
+  const watcher = await testDevice(environment.env, one.userId);
   const [watchA, watchB] = await Promise.all([watcher.socket(a.url), watcher.socket(b.url)]);
   const pushed = await Promise.all([
     (async () => {

@@ -1,37 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createTestDatabase } from "@syncline/testkit";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { testDevice } from "./testing/device.js";
-import { runCli, type ServerProcess, startServerProcess } from "./testing/server-process.js";
+import { useServerEnvironment } from "./testing/server-environment.js";
+import { runCli } from "./testing/server-process.js";
 
-let env: Record<string, string>;
-let dataDir: string;
-let pool: pg.Pool;
-const servers: ServerProcess[] = [];
-
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  dataDir = await mkdtemp(join(tmpdir(), "syncline-server-"));
-  env = { DATABASE_URL: db.url, SYNCLINE_DATA_DIR: dataDir };
-  pool = new pg.Pool({ connectionString: db.url });
-});
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.kill("SIGKILL")));
-  await pool.end();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-async function start(extra: Record<string, string> = {}) {
-  const server = await startServerProcess({ ...env, ...extra });
-  servers.push(server);
-  return server;
-}
+const environment = useServerEnvironment();
+const start = environment.start;
 
 async function storedCursor(userId: string, deviceId: string): Promise<number> {
-  const { rows } = await pool.query(
+  const { rows } = await environment.pool.query(
     "SELECT last_seen_id FROM device_sync_cursor WHERE user_id = $1 AND device_id = $2",
     [userId, deviceId],
   );
@@ -39,7 +15,7 @@ async function storedCursor(userId: string, deviceId: string): Promise<number> {
 }
 
 async function watermark(userId: string): Promise<number> {
-  const { rows } = await pool.query(
+  const { rows } = await environment.pool.query(
     "SELECT compacted_up_to FROM sync_compaction_watermark WHERE user_id = $1",
     [userId],
   );
@@ -60,7 +36,7 @@ describe("serve", () => {
     expect(jwks.keys).toHaveLength(1);
     expect(JSON.stringify(jwks)).not.toContain('"d"'); // public half only
 
-    const device = await testDevice(env);
+    const device = await testDevice(environment.env);
     await device.push(server.url, [device.op("p1", "title", "x")]);
     const bad = await fetch(`${server.url}/sync/ops`, {
       headers: { authorization: "Bearer nope" },
@@ -75,7 +51,7 @@ describe("serve", () => {
 
   it("writes ACKs to Postgres within the flush interval", async () => {
     const server = await start({ SYNCLINE_ACK_FLUSH_MS: "200" });
-    const device = await testDevice(env);
+    const device = await testDevice(environment.env);
     const [op] = await device.push(server.url, [device.op("p1", "title", "x")]);
     await device.ack(server.url, op!.id);
     for (let i = 0; i < 100 && (await storedCursor(device.userId, device.deviceId)) === 0; i++)
@@ -86,7 +62,7 @@ describe("serve", () => {
 
   it("writes buffered ACKs on graceful shutdown", async () => {
     const server = await start({ SYNCLINE_ACK_FLUSH_MS: "600000" });
-    const device = await testDevice(env);
+    const device = await testDevice(environment.env);
     const [op] = await device.push(server.url, [device.op("p1", "title", "x")]);
     await device.ack(server.url, op!.id);
     expect(await storedCursor(device.userId, device.deviceId)).toBe(0);
@@ -98,12 +74,12 @@ describe("serve", () => {
 describe("compaction from the CLI while servers run", () => {
   it("counts ACKs that a running server has not flushed yet", async () => {
     const server = await start({ SYNCLINE_ACK_FLUSH_MS: "600000" });
-    const device = await testDevice(env);
+    const device = await testDevice(environment.env);
     const ops = await device.push(server.url, [device.op("p1", "t", 1), device.op("p1", "t", 2)]);
     const head = ops[1]!.id;
     await device.ack(server.url, head);
     expect(await storedCursor(device.userId, device.deviceId)).toBe(0);
-    const { code, stdout } = await runCli(["compact"], env);
+    const { code, stdout } = await runCli(["compact"], environment.env);
     expect(code).toBe(0);
     const outcome = JSON.parse(stdout);
     expect(outcome.flush).toEqual({ answered: 1, listening: 1 });
@@ -113,8 +89,8 @@ describe("compaction from the CLI while servers run", () => {
 
   it("resurrected device: a silent device is left behind, gets 410, and recovers from since=0", async () => {
     const server = await start({ SYNCLINE_ACK_FLUSH_MS: "100" });
-    const silent = await testDevice(env);
-    const active = await testDevice(env, silent.userId);
+    const silent = await testDevice(environment.env);
+    const active = await testDevice(environment.env, silent.userId);
     const first = await active.push(server.url, [
       active.op("p1", "title", "v1"),
       active.op("p1", "color", "red"),
@@ -127,7 +103,7 @@ describe("compaction from the CLI while servers run", () => {
     // The active device keeps acking while the silent one's last ACK ages past --stale-after.
     const keepAcking = setInterval(() => void active.ack(server.url, later[1]!.id), 150);
     await sleep(2500);
-    const { code, stdout } = await runCli(["compact", "--stale-after", "2s"], env);
+    const { code, stdout } = await runCli(["compact", "--stale-after", "2s"], environment.env);
     clearInterval(keepAcking);
     expect(code).toBe(0);
     expect(JSON.parse(stdout).report.users[0]).toMatchObject({
@@ -156,19 +132,19 @@ describe("compaction from the CLI while servers run", () => {
 
   it("compacts with --now far ahead when only the other devices' ACKs are fresh relative to it", async () => {
     const server = await start({ SYNCLINE_ACK_FLUSH_MS: "100" });
-    const silent = await testDevice(env);
-    const active = await testDevice(env, silent.userId);
+    const silent = await testDevice(environment.env);
+    const active = await testDevice(environment.env, silent.userId);
     const ops = await active.push(server.url, [active.op("e", "f", 1), active.op("e", "f", 2)]);
     await silent.ack(server.url, ops[0]!.id);
     await active.ack(server.url, ops[1]!.id);
     await sleep(300);
     // Move the active device's ACK 91 days ahead in the table's own clock.
-    await pool.query(
+    await environment.pool.query(
       "UPDATE device_sync_cursor SET last_seen_at = last_seen_at + interval '91 days' WHERE user_id = $1 AND device_id = $2",
       [active.userId, active.deviceId],
     );
     const now = new Date(Date.now() + 91 * 86_400_000).toISOString();
-    const { code } = await runCli(["compact", "--now", now], env);
+    const { code } = await runCli(["compact", "--now", now], environment.env);
     expect(code).toBe(0);
     expect(await watermark(silent.userId)).toBe(ops[1]!.id);
     expect((await silent.pull(server.url, ops[0]!.id)).status).toBe(410);

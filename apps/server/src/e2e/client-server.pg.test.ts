@@ -1,12 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findFreePort } from "@syncline/embedded-pg";
-import { createTestDatabase } from "@syncline/testkit";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, type ServerProcess, startServerProcess } from "../testing/server-process.js";
+import { useServerEnvironment } from "../testing/server-environment.js";
+import { runCli, type ServerProcess } from "../testing/server-process.js";
 import {
   clientDir,
   eventually,
@@ -17,31 +14,19 @@ import {
 } from "./clients.js";
 
 // Issue acceptance, end to end: real server processes, real SQLite clients.
-let env: Record<string, string>;
-let dataDir: string;
-let pool: pg.Pool;
+const environment = useServerEnvironment({ SYNCLINE_ACK_FLUSH_MS: "100" });
 let port: number;
 let server: ServerProcess | undefined;
 const clients: TestClient[] = [];
+/** Restarts keep the port, so the clients' URL stays valid. */
+const startServer = () => environment.start({ PORT: String(port) });
 
 beforeAll(async () => {
-  const db = await createTestDatabase();
-  dataDir = await mkdtemp(join(tmpdir(), "syncline-e2e-server-"));
   port = await findFreePort();
-  env = {
-    DATABASE_URL: db.url,
-    SYNCLINE_DATA_DIR: dataDir,
-    PORT: String(port),
-    SYNCLINE_ACK_FLUSH_MS: "100",
-  };
-  pool = new pg.Pool({ connectionString: db.url });
-  server = await startServerProcess(env);
+  server = await startServer();
 });
 afterAll(async () => {
   for (const client of clients) await client.close().catch(() => {});
-  await server?.kill("SIGKILL");
-  await pool.end();
-  await rm(dataDir, { recursive: true, force: true });
   await removeClientFiles();
 });
 
@@ -54,7 +39,7 @@ async function open(path: string, token: string) {
 }
 
 async function storedOpIds(userId: string): Promise<string[]> {
-  const { rows } = await pool.query(
+  const { rows } = await environment.pool.query(
     "SELECT operation_id FROM sync_op WHERE user_id = $1 ORDER BY id",
     [userId],
   );
@@ -63,7 +48,7 @@ async function storedOpIds(userId: string): Promise<string[]> {
 
 describe("client ↔ server", () => {
   it("shows an edit on the user's other device within about a second (seed acceptance)", async () => {
-    const token = await userToken(env, randomUUID());
+    const token = await userToken(environment.env, randomUUID());
     const dir = await clientDir();
     const a = await open(join(dir, "a.db"), token);
     const b = await open(join(dir, "b.db"), token);
@@ -83,7 +68,7 @@ describe("client ↔ server", () => {
 
   it("offline then online: edits made while the server is down arrive at the other device", async () => {
     const userId = randomUUID();
-    const token = await userToken(env, userId);
+    const token = await userToken(environment.env, userId);
     const dir = await clientDir();
     const a = await open(join(dir, "a.db"), token);
     const b = await open(join(dir, "b.db"), token);
@@ -103,7 +88,7 @@ describe("client ↔ server", () => {
     const reopened = await open(a.path, token);
     expect(reopened.client.status.pendingCount).toBe(3);
 
-    server = await startServerProcess(env);
+    server = await startServer();
     await eventually("edits on b", () => b.client.read("playlist", "p2")?.title === "three");
     expect(b.client.list("playlist")).toEqual({
       p0: { title: "one" },
@@ -115,7 +100,7 @@ describe("client ↔ server", () => {
 
   it("a reset Lamport counter gets a 409 and recovers without losing or duplicating an op", async () => {
     const userId = randomUUID();
-    const token = await userToken(env, userId);
+    const token = await userToken(environment.env, userId);
     const dir = await clientDir();
     const a = await open(join(dir, "a.db"), token);
     const b = await open(join(dir, "b.db"), token);
@@ -142,7 +127,7 @@ describe("client ↔ server", () => {
 
   it("a device compacted past gets 410, re-pulls, keeps its offline edit, and converges", async () => {
     const userId = randomUUID();
-    const token = await userToken(env, userId);
+    const token = await userToken(environment.env, userId);
     const dir = await clientDir();
     const old = await open(join(dir, "old.db"), token);
     const active = await open(join(dir, "active.db"), token);
@@ -165,11 +150,11 @@ describe("client ↔ server", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 400));
     // The old device's last ACK is 100 days old: stale for the default 90-day window.
-    await pool.query(
+    await environment.pool.query(
       "UPDATE device_sync_cursor SET last_seen_at = now() - interval '100 days' WHERE user_id = $1 AND device_id = $2",
       [userId, oldDevice],
     );
-    const compacted = await runCli(["compact"], env);
+    const compacted = await runCli(["compact"], environment.env);
     expect(compacted.code).toBe(0);
     const users = JSON.parse(compacted.stdout).report.users as Array<{ userId: string }>;
     expect(users.map((user) => user.userId)).toContain(userId);

@@ -1,31 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { materialize, reduceOps, type StoredOp, StoredOpSchema } from "@syncline/protocol";
-import { createTestDatabase } from "@syncline/testkit";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type ServerProcess, startServerProcess } from "../testing/server-process.js";
+import { useServerEnvironment } from "../testing/server-environment.js";
+import type { ServerProcess } from "../testing/server-process.js";
 import { clientDir, eventually, openClient, removeClientFiles, userToken } from "./clients.js";
 
 // Convergence with the server in the loop: whatever two devices of one user do to the same
 // fields at the same time, both end with the state the server's log reduces to.
-let env: Record<string, string>;
-let dataDir: string;
+const environment = useServerEnvironment({ SYNCLINE_ACK_FLUSH_MS: "200" });
 let server: ServerProcess;
-
 beforeAll(async () => {
-  const db = await createTestDatabase();
-  dataDir = await mkdtemp(join(tmpdir(), "syncline-converge-"));
-  env = { DATABASE_URL: db.url, SYNCLINE_DATA_DIR: dataDir, SYNCLINE_ACK_FLUSH_MS: "200" };
-  server = await startServerProcess(env);
+  server = await environment.start();
 });
-afterAll(async () => {
-  await server?.kill("SIGKILL");
-  await rm(dataDir, { recursive: true, force: true });
-  await removeClientFiles();
-});
+afterAll(() => removeClientFiles());
 
 const stepArb = fc.record({
   device: fc.constantFrom(0, 1),
@@ -53,7 +42,7 @@ async function serverLog(token: string): Promise<StoredOp[]> {
 it("two devices editing the same fields concurrently converge to the server's state", async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 25 }), async (steps) => {
-      const token = await userToken(env, randomUUID());
+      const token = await userToken(environment.env, randomUUID());
       const dir = await clientDir();
       const devices = [
         openClient(join(dir, "0.db"), server.url, token),
