@@ -28,6 +28,12 @@ function postgresProcessesFor(dir: string): number {
 }
 
 it("keeps data across restarts, and migrate/compact use the running cluster", async () => {
+  // With no server running, migrate starts the embedded cluster itself and stops it again.
+  const alone = await runCli(["migrate"], env);
+  expect(alone.code).toBe(0);
+  expect(JSON.parse(alone.stdout).applied.length).toBeGreaterThan(0);
+  expect(postgresProcessesFor(dataDir)).toBe(0);
+
   const first = await startServerProcess(env);
   servers.push(first);
   expect(first.logs.find((line) => line.msg === "listening")?.embeddedDatabase).toBe(true);
@@ -36,6 +42,7 @@ it("keeps data across restarts, and migrate/compact use the running cluster", as
 
   const migrated = await runCli(["migrate"], env);
   expect(migrated.code).toBe(0);
+  expect(JSON.parse(migrated.stdout).applied).toEqual([]);
   const compacted = await runCli(["compact"], env);
   expect(compacted.code).toBe(0);
   // The CLI reached the server's own database: the server answered its flush request.

@@ -52,6 +52,14 @@ export interface JwtAuthOptions {
   jwksUrl?: string | URL;
   /** A local JSON Web Key Set (public keys) to verify against. */
   jwks?: JSONWebKeySet;
+  /** How long fetched JWKS keys are trusted before a refetch, in ms. @default 600000 (10 min) */
+  jwksCacheMaxAgeMs?: number;
+  /**
+   * Least time between two JWKS fetches, in ms: a token with an unknown `kid`
+   * (a rotated key) refetches the set at most this often.
+   * @default 30000
+   */
+  jwksCooldownMs?: number;
   /** Required `iss` claim. @default not checked */
   issuer?: string;
   /** Required `aud` claim. @default not checked */
@@ -67,8 +75,8 @@ const unauthorized = (message: string) => new SyncError({ type: "unauthorized", 
 function keySet(options: JwtAuthOptions): JWTVerifyGetKey {
   if (options.jwksUrl && !options.jwks) {
     return createRemoteJWKSet(new URL(options.jwksUrl), {
-      cacheMaxAge: 10 * 60_000,
-      cooldownDuration: 30_000,
+      cacheMaxAge: options.jwksCacheMaxAgeMs ?? 10 * 60_000,
+      cooldownDuration: options.jwksCooldownMs ?? 30_000,
     });
   }
   if (options.jwks && !options.jwksUrl) return createLocalJWKSet(options.jwks);

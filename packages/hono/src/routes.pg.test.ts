@@ -4,7 +4,10 @@ import {
   PullResponseSchema,
   PushResponseSchema,
 } from "@syncline/protocol";
+import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Authenticate } from "./auth.js";
+import { createSyncRoutes } from "./create-sync-routes.js";
 import { startSyncTestServer } from "./testing/sync-test-server.js";
 
 let server: Awaited<ReturnType<typeof startSyncTestServer>>;
@@ -224,5 +227,23 @@ describe("unknown routes", () => {
   it("answers 404 not_found", async () => {
     const response = await server.request("GET", "/sync/nope");
     expectError(response, 404, "not_found");
+  });
+});
+
+describe("mounting", () => {
+  it("serves the routes under any prefix", async () => {
+    const a = await server.device();
+    const app = new Hono();
+    const auth: Authenticate = async () => ({ userId: a.userId, deviceId: a.deviceId });
+    app.route("/api/v1", createSyncRoutes({ store: server.store, auth }));
+    const pushed = await app.request("/api/v1/sync/ops", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ops: [a.op("p", "t", "prefixed")] }),
+    });
+    expect(pushed.status).toBe(200);
+    const page = PullResponseSchema.parse(await (await app.request("/api/v1/sync/ops")).json());
+    expect(page.ops.map((op) => op.value)).toEqual(["prefixed"]);
+    expect((await app.request("/sync/ops")).status).toBe(404);
   });
 });
