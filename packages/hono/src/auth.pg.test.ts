@@ -58,6 +58,13 @@ describe("authentication (R5–R8)", () => {
     expect(body).toEqual({ type: "unauthorized", message: "token expired" });
   });
 
+  it("answers 401 for a token without exp (it would never expire)", async () => {
+    const forever = await server.token({ userId: user, deviceId: device, expiresIn: null });
+    const { status, body } = await server.request("GET", "/sync/ops", { token: forever });
+    expect(status).toBe(401);
+    expect(body).toEqual({ type: "unauthorized", message: "token has no 'exp' claim" });
+  });
+
   it("answers 401 for a token signed by another key", async () => {
     const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
     const forged = await new SignJWT({ device_id: device })

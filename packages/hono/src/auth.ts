@@ -103,14 +103,19 @@ function tokenFailure(error: unknown): SyncError {
   if (error instanceof errors.JWKSNoMatchingKey)
     return unauthorized("token signed by an unknown key");
   if (error instanceof errors.JWTClaimValidationFailed) {
-    return unauthorized(`token claim '${error.claim}' is invalid: ${error.reason}`);
+    return unauthorized(
+      error.reason === "missing"
+        ? `token has no '${error.claim}' claim`
+        : `token claim '${error.claim}' is invalid: ${error.reason}`,
+    );
   }
   if (error instanceof errors.JOSEError) return unauthorized(`token is invalid (${error.code})`);
   throw error;
 }
 
 /**
- * Authenticates with `Authorization: Bearer <JWT>`, verified by `jose`.
+ * Authenticates with `Authorization: Bearer <JWT>`, verified by `jose`; the
+ * token must carry `sub` and `exp`.
  * User = `sub` (a UUID); device = the `device_id` claim, else the
  * `X-Device-Id` header, else (WebSocket only) the `device_id` query parameter.
  * @example
@@ -121,6 +126,8 @@ export function jwtAuth(options: JwtAuthOptions): Authenticate {
   const verifyOptions = {
     algorithms: options.algorithms ?? ["EdDSA", "ES256", "RS256"],
     clockTolerance: options.clockToleranceSeconds ?? 5,
+    // A token that never expires would stay valid forever once leaked.
+    requiredClaims: ["sub", "exp"],
     ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
     ...(options.audience === undefined ? {} : { audience: options.audience }),
   };

@@ -35,7 +35,8 @@ export interface TestSocket {
 export type SignToken = (claims: {
   userId: string;
   deviceId?: string;
-  expiresIn?: string | number;
+  /** `null`: no `exp` claim at all. */
+  expiresIn?: string | number | null;
   sub?: unknown;
 }) => Promise<string>;
 
@@ -72,13 +73,14 @@ export async function startSyncTestServer(options: SyncTestServerOptions = {}) {
   const base = `http://127.0.0.1:${port}`;
   const sockets = new Set<WebSocket>();
 
-  const token: SignToken = async ({ userId, deviceId, expiresIn = "1h", sub }) =>
-    new SignJWT(deviceId ? { device_id: deviceId } : {})
+  const token: SignToken = async ({ userId, deviceId, expiresIn = "1h", sub }) => {
+    const jwt = new SignJWT(deviceId ? { device_id: deviceId } : {})
       .setProtectedHeader({ alg: "EdDSA", kid })
       .setSubject((sub as string | undefined) ?? userId)
-      .setIssuedAt()
-      .setExpirationTime(expiresIn)
-      .sign(privateKey);
+      .setIssuedAt();
+    if (expiresIn !== null) jwt.setExpirationTime(expiresIn);
+    return jwt.sign(privateKey);
+  };
 
   /** A real HTTP request; JSON body in, status + parsed body out. */
   async function request(
