@@ -11,10 +11,6 @@ export default defineConfig({
   resolve: {
     alias: [
       {
-        find: /^@syncline\/server$/,
-        replacement: `${root}apps/server/src/index.ts`,
-      },
-      {
         find: /^@syncline\/([a-z-]+)$/,
         replacement: `${root}packages/$1/src/index.ts`,
       },
