@@ -46,16 +46,22 @@ async function storedOpIds(userId: string): Promise<string[]> {
   return rows.map((row) => row.operation_id as string);
 }
 
+/** Two devices of the token's user on fresh SQLite files, both synced. */
+async function syncedPair(token: string): Promise<[TestClient, TestClient]> {
+  const dir = await clientDir();
+  const a = await open(join(dir, "a.db"), token);
+  const b = await open(join(dir, "b.db"), token);
+  await eventually(
+    "both synced",
+    () => a.client.status.state === "synced" && b.client.status.state === "synced",
+  );
+  return [a, b];
+}
+
 describe("client ↔ server", () => {
   it("shows an edit on the user's other device within about a second (seed acceptance)", async () => {
     const token = await userToken(environment.env, randomUUID());
-    const dir = await clientDir();
-    const a = await open(join(dir, "a.db"), token);
-    const b = await open(join(dir, "b.db"), token);
-    await eventually(
-      "both synced",
-      () => a.client.status.state === "synced" && b.client.status.state === "synced",
-    );
+    const [a, b] = await syncedPair(token);
     const started = Date.now();
     a.client.mutate((tx) => tx.upsert("playlist", "p1", "title", "Road trip"));
     await eventually(
@@ -69,13 +75,7 @@ describe("client ↔ server", () => {
   it("offline then online: edits made while the server is down arrive at the other device", async () => {
     const userId = randomUUID();
     const token = await userToken(environment.env, userId);
-    const dir = await clientDir();
-    const a = await open(join(dir, "a.db"), token);
-    const b = await open(join(dir, "b.db"), token);
-    await eventually(
-      "both synced",
-      () => a.client.status.state === "synced" && b.client.status.state === "synced",
-    );
+    const [a, b] = await syncedPair(token);
 
     await server!.kill("SIGTERM");
     const handles = ["one", "two", "three"].map((title, i) =>
