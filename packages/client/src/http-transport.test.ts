@@ -29,12 +29,15 @@ let wss: WebSocketServer;
 let base: string;
 let seen: Seen[];
 let answer: { status: number; body: string };
+/** Requests still to be answered by closing the connection without a response. */
+let resets: number;
 let sockets: { url: string; socket: WebSocket; received: string[] }[];
 
 beforeEach(async () => {
   seen = [];
   sockets = [];
   answer = { status: 200, body: "{}" };
+  resets = 0;
   http = createServer((req, res) => {
     let body = "";
     req.on("data", (chunk) => {
@@ -42,6 +45,11 @@ beforeEach(async () => {
     });
     req.on("end", () => {
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      if (resets > 0) {
+        resets--;
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(answer.status, { "content-type": "application/json" });
       res.end(answer.body);
     });
@@ -120,6 +128,20 @@ describe("createHttpTransport: HTTP", () => {
     const result = await transport().pull({ since: 0, limit: 1, resync: false }, credentials);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.failure.type).toBe("protocol");
+  });
+
+  it("R67 (idle connections): sends a request once more when its connection is reset, and only once", async () => {
+    answer = { status: 200, body: JSON.stringify({ ops: [{ ...stored, duplicate: false }] }) };
+    resets = 1;
+    const pushed = await transport().push([localOp(1)], credentials);
+    expect(pushed).toEqual({ ok: true, value: { ops: [{ ...stored, duplicate: false }] } });
+    expect(seen.map((request) => request.body)).toEqual([seen[0]!.body, seen[0]!.body]);
+
+    seen = [];
+    resets = 2;
+    const pulled = await transport().pull({ since: 0, limit: 1, resync: false }, credentials);
+    expect(pulled).toMatchObject({ ok: false, failure: { type: "network" } });
+    expect(seen).toHaveLength(2);
   });
 
   it("reports an unreachable server as a network failure", async () => {

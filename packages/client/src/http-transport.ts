@@ -74,17 +74,25 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       [PROTOCOL_VERSION_HEADER]: String(PROTOCOL_VERSION),
     };
     if (body !== undefined) headers["content-type"] = "application/json";
-    let status: number;
-    let text: string;
-    try {
+    const send = async () => {
       const response = await fetchFn(`${root}${path}`, {
         method: body === undefined ? "GET" : "POST",
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      status = response.status;
-      text = await response.text();
+      return { status: response.status, text: await response.text() };
+    };
+    let status: number;
+    let text: string;
+    try {
+      // Every request of the protocol is idempotent (push by operation_id,
+      // R14), so one that met a connection the server had just closed as
+      // idle is sent once more, on a fresh connection.
+      ({ status, text } = await send().catch((error: unknown) => {
+        if (isConnectionReset(error)) return send();
+        throw error;
+      }));
     } catch (error) {
       return { ok: false, failure: { type: "network", message: messageOf(error) } };
     }
@@ -183,6 +191,18 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** Codes of a connection closed under a request (a reused keep-alive connection the server had just closed). */
+const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
+
+/** Whether a `fetch` failure means the connection was closed under the request, rather than refused or timed out. */
+function isConnectionReset(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && RESET_CODES.has(code)) return true;
+  }
+  return false;
 }
 
 function messageOf(error: unknown): string {

@@ -1,4 +1,4 @@
-import { MAX_LAMPORT_TS } from "@syncline/protocol";
+import { LAMPORT_RECEIVE_CEILING, MAX_LAMPORT_TS, MAX_STORED_LAMPORT_TS } from "@syncline/protocol";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { receiveRemote, tickLocal } from "./lamport.js";
@@ -15,9 +15,41 @@ describe("Lamport clock (seed: +1 per local op, max(local, remote)+1 per receive
     expect(receiveRemote(10, 10)).toBe(11);
   });
 
-  it("refuses to pass MAX_LAMPORT_TS", () => {
+  it("R43 (lamport limit): a local op never passes MAX_LAMPORT_TS", () => {
+    expect(tickLocal(MAX_LAMPORT_TS - 1)).toBe(MAX_LAMPORT_TS);
     expect(() => tickLocal(MAX_LAMPORT_TS)).toThrow(RangeError);
-    expect(() => receiveRemote(1, MAX_LAMPORT_TS)).toThrow(RangeError);
+  });
+
+  it("R42 (receive ceiling): a peer's huge stamp raises the clock to the ceiling only, and never throws", () => {
+    for (const remote of [MAX_LAMPORT_TS, MAX_STORED_LAMPORT_TS - 1, MAX_STORED_LAMPORT_TS]) {
+      expect(receiveRemote(5, remote)).toBe(LAMPORT_RECEIVE_CEILING + 1);
+    }
+    // 2^51 local ops of headroom remain after the worst jump.
+    expect(MAX_LAMPORT_TS - (LAMPORT_RECEIVE_CEILING + 1)).toBeGreaterThanOrEqual(2 ** 51 - 1);
+    // A clock already at the limit stays there instead of throwing or going back.
+    expect(receiveRemote(MAX_LAMPORT_TS, MAX_STORED_LAMPORT_TS)).toBe(MAX_LAMPORT_TS);
+    expect(receiveRemote(MAX_STORED_LAMPORT_TS, 3)).toBe(MAX_STORED_LAMPORT_TS);
+  });
+
+  it("R42: no sequence of received stamps, however large, takes the clock past the ceiling + 1 or stops local ops (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: LAMPORT_RECEIVE_CEILING }),
+        fc.array(fc.integer({ min: 1, max: MAX_STORED_LAMPORT_TS }), { maxLength: 30 }),
+        (start, remotes) => {
+          let clock = start;
+          for (const remote of remotes) {
+            const next = receiveRemote(clock, remote);
+            expect(next).toBeGreaterThan(clock);
+            clock = next;
+          }
+          expect(clock).toBeLessThanOrEqual(
+            Math.max(start, LAMPORT_RECEIVE_CEILING) + remotes.length,
+          );
+          expect(tickLocal(clock)).toBe(clock + 1);
+        },
+      ),
+    );
   });
 
   it("never decreases and ends above every remote stamp seen (property)", () => {

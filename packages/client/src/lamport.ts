@@ -1,4 +1,4 @@
-import { MAX_LAMPORT_TS } from "@syncline/protocol";
+import { LAMPORT_RECEIVE_CEILING, MAX_LAMPORT_TS } from "@syncline/protocol";
 
 /**
  * The device's Lamport clock, by the seed's rules. Pure: the caller persists
@@ -7,22 +7,27 @@ import { MAX_LAMPORT_TS } from "@syncline/protocol";
  */
 
 /**
- * The timestamp of the next local op: `clock + 1`.
- * @throws RangeError when the clock would pass `MAX_LAMPORT_TS`
+ * The timestamp of the next local op: `clock + 1` (R41).
+ * @throws RangeError when the clock would pass `MAX_LAMPORT_TS` (2^52); with
+ * {@link receiveRemote}'s ceiling that takes 2^51 local ops
  */
 export function tickLocal(clock: number): number {
-  return checked(clock + 1);
+  const next = clock + 1;
+  if (next > MAX_LAMPORT_TS) {
+    throw new RangeError(
+      `Lamport clock exhausted: ${next} would pass MAX_LAMPORT_TS (${MAX_LAMPORT_TS})`,
+    );
+  }
+  return next;
 }
 
 /**
- * The clock after receiving an op stamped `remote`: `max(clock, remote) + 1`.
- * @throws RangeError when the clock would pass `MAX_LAMPORT_TS`
+ * The clock after receiving an op stamped `remote` (R42):
+ * `max(clock, min(remote, LAMPORT_RECEIVE_CEILING)) + 1`. A peer stamping
+ * near the limit cannot exhaust this device's clock, and receiving never
+ * throws: a clock already at `MAX_LAMPORT_TS` stays there (it never decreases).
  */
 export function receiveRemote(clock: number, remote: number): number {
-  return checked(Math.max(clock, remote) + 1);
-}
-
-function checked(next: number): number {
-  if (next > MAX_LAMPORT_TS) throw new RangeError(`Lamport clock overflow (${next})`);
-  return next;
+  const next = Math.max(clock, Math.min(remote, LAMPORT_RECEIVE_CEILING)) + 1;
+  return next > MAX_LAMPORT_TS ? clock : next;
 }

@@ -265,6 +265,66 @@ describe("drain: 401", () => {
   });
 });
 
+describe("drain: a batch the server keeps failing on (5xx)", () => {
+  it("R38: bisects and parks the op the server fails on while it answers pulls; the ops behind it are stored", async () => {
+    const server = new FakeServer();
+    server.crashOnOp = (op) => op.entity_id === "poison";
+    const { client, scheduler } = device(server);
+    const ids = ["a", "poison", "b", "c", "d", "e"];
+    const handles = ids.map((id) => client.mutate((tx) => tx.upsert("note", id, "title", id)));
+    client.start();
+    const poison = handles[1]!;
+    const outcome = poison.confirmed.then(
+      () => "confirmed",
+      (error: unknown) => error,
+    );
+    for (let i = 0; i < 200 && poison.state !== "failed"; i++) await scheduler.advance(60_000);
+    expect(await outcome).toBeInstanceOf(OpRejectedError);
+    await Promise.all(handles.filter((h) => h !== poison).map((h) => h.confirmed));
+    expect(server.log.map((op) => op.entity_id)).toEqual(["a", "b", "c", "d", "e"]);
+    expect(client.status.failedOps).toHaveLength(1);
+    expect(client.status.failedOps[0]).toMatchObject({
+      op: poison.ops[0],
+      error: { type: "internal", status: 500 },
+    });
+    expect(client.status.failedOps[0]!.error.message).toMatch(/keeps failing on this op/);
+    expect(client.status.pendingCount).toBe(0);
+    await client.stop();
+  });
+
+  it("parks nothing while the whole server fails: the queue waits, then drains in order", async () => {
+    const server = new FakeServer();
+    let outage = true;
+    // Pushes and pulls fail alike: an outage, not a poison op.
+    server.crashOnOp = () => outage;
+    const transport = server.transport();
+    const down = {
+      ok: false as const,
+      failure: { type: "http" as const, status: 503, body: null, message: "HTTP 503" },
+    };
+    const { client, scheduler } = device(server, {
+      transport: {
+        ...transport,
+        pull: (query, credentials) =>
+          outage ? Promise.resolve(down) : transport.pull(query, credentials),
+      },
+    });
+    const handles = ["x", "y", "z"].map((id) =>
+      client.mutate((tx) => tx.upsert("note", id, "title", id)),
+    );
+    client.start();
+    for (let i = 0; i < 30; i++) await scheduler.advance(60_000);
+    expect(server.pushes.length).toBeGreaterThan(20);
+    expect(client.status.failedOps).toEqual([]);
+    expect(client.status.pendingCount).toBe(3);
+    outage = false;
+    for (let i = 0; i < 5 && client.status.pendingCount > 0; i++) await scheduler.advance(60_000);
+    await Promise.all(handles.map((h) => h.confirmed));
+    expect(server.log.map((op) => op.entity_id)).toEqual(["x", "y", "z"]);
+    await client.stop();
+  });
+});
+
 describe("drain: rejected op (other 4xx)", () => {
   it("parks the poison op as failed with the server's message and drains the rest in order", async () => {
     const server = new FakeServer();

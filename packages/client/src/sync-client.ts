@@ -26,6 +26,7 @@ import {
   recoveryOf,
   type SyncIssue,
   type Transport,
+  type TransportFailure,
   type TransportResult,
   type TransportSocket,
 } from "./transport.js";
@@ -148,6 +149,13 @@ export interface SyncClient<Db> {
 /** Restamps or resets in a row before the client falls back to backoff. */
 const MAX_RECOVERIES = 3;
 
+/**
+ * 5xx answers in a row to pushes before the client asks whether the server
+ * answers other requests; if it does, the batch itself makes it fail and is
+ * bisected down to the op that is then parked (R38).
+ */
+const MAX_SERVER_FAILURES = 8;
+
 /** WebSocket close code for a frame the server refused (R35). */
 const POLICY_VIOLATION = 1008;
 
@@ -204,6 +212,10 @@ class Engine<Db> implements SyncClient<Db> {
   #drainRequested = false;
   #batchLimit = MAX_PUSH_OPS;
   #pushFailures = 0;
+  /** 5xx answers to pushes in a row. */
+  #serverFailures = 0;
+  /** The server answers other requests but fails on the queue's head: bisect, then park. */
+  #suspectBatch = false;
   #reconnectFailures = 0;
   #recoveries = 0;
   #acked = 0;
@@ -523,6 +535,7 @@ class Engine<Db> implements SyncClient<Db> {
       );
       if (batch.length === 0) {
         this.#batchLimit = MAX_PUSH_OPS;
+        this.#suspectBatch = false;
         return;
       }
       const ops = batch.map((pending) => pending.op);
@@ -555,7 +568,10 @@ class Engine<Db> implements SyncClient<Db> {
         case "restamp":
           if (failure.type === "http" && failure.body?.type === "lamport_conflict") {
             if (this.#recoveries++ < MAX_RECOVERIES) {
-              this.#restamp(failure.body);
+              if (!this.#restamp(failure.body)) {
+                // R43: the server's highest stamp for this device leaves no room above it.
+                for (const op of ops) this.#park(op, issue);
+              }
               continue;
             }
           }
@@ -583,10 +599,41 @@ class Engine<Db> implements SyncClient<Db> {
           continue;
         }
         case "retry":
+          if (await this.#isPoisonBatch(failure)) {
+            // R38: a batch the server keeps failing on while it answers other requests.
+            if (batch.length > 1) {
+              this.#batchLimit = Math.ceil(batch.length / 2);
+            } else {
+              this.#park(ops[0]!, {
+                ...issue,
+                message: `${issue.message} (the server keeps failing on this op while it answers other requests)`,
+              });
+              this.#serverFailures = 0;
+              this.#suspectBatch = false;
+            }
+            continue;
+          }
           this.#retryPush(ids, issue);
           return;
       }
     }
+  }
+
+  /**
+   * Whether a push that got this failure should be split (or its single op
+   * parked) instead of retried unchanged: after {@link MAX_SERVER_FAILURES}
+   * 5xx answers in a row, and only while a pull still succeeds, so a server
+   * outage never parks honest ops.
+   */
+  async #isPoisonBatch(failure: TransportFailure): Promise<boolean> {
+    if (failure.type !== "http" || failure.status < 500) return false;
+    this.#serverFailures++;
+    if (!this.#suspectBatch && this.#serverFailures < MAX_SERVER_FAILURES) return false;
+    const probe = await this.#call((c) =>
+      this.#transport.pull({ since: this.#cursor(), limit: 1, resync: false }, c),
+    );
+    this.#suspectBatch = probe.ok || (probe.failure.type === "http" && probe.failure.status < 500);
+    return this.#suspectBatch;
   }
 
   /** A push answered 200: merge the clock (R42), apply the rows, leave the queue (R46). */
@@ -600,6 +647,7 @@ class Engine<Db> implements SyncClient<Db> {
     });
     this.#settle(stored);
     this.#pushFailures = 0;
+    this.#serverFailures = 0;
     this.#recoveries = 0;
     this.#lastSyncedAt = this.#scheduler.now();
     this.#readQueue();
@@ -634,18 +682,25 @@ class Engine<Db> implements SyncClient<Db> {
   /**
    * R47: `clock := max(clock, max_lamport_ts)`, then the offending op and
    * every pending op after it get `clock += 1` in queue order; ids stay.
+   * @returns false, changing nothing, when the stamps would pass `MAX_LAMPORT_TS` (R43)
    */
-  #restamp(conflict: LamportConflictError): void {
-    this.#store.transaction((tx) => {
-      let clock = Math.max(tx.lamport(), conflict.max_lamport_ts);
-      const queue = tx.pending();
-      const offending = queue.findIndex((p) => p.op.operation_id === conflict.operation_id);
-      for (const { op } of queue.slice(Math.max(0, offending))) {
-        clock = tickLocal(clock);
-        tx.restamp(op.operation_id, clock);
-      }
-      tx.setLamport(clock);
-    });
+  #restamp(conflict: LamportConflictError): boolean {
+    try {
+      this.#store.transaction((tx) => {
+        let clock = Math.max(tx.lamport(), conflict.max_lamport_ts);
+        const queue = tx.pending();
+        const offending = queue.findIndex((p) => p.op.operation_id === conflict.operation_id);
+        for (const { op } of queue.slice(Math.max(0, offending))) {
+          clock = tickLocal(clock);
+          tx.restamp(op.operation_id, clock);
+        }
+        tx.setLamport(clock);
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof RangeError) return false;
+      throw error;
+    }
   }
 
   #retryPush(ids: readonly string[], issue: SyncIssue): void {

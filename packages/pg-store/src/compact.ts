@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { lockUser } from "./locks.js";
 import type { Queryable } from "./queryable.js";
+import { contentMd5 } from "./rows.js";
 import { withTransaction } from "./transaction.js";
 
 /** Devices that have not acknowledged for this long stop holding compaction back: 90 days. */
@@ -110,11 +111,12 @@ SELECT
  * Below `$2`, keeps per (entity_type, entity_id, field) only the op with the
  * highest id, where deletes (field NULL) form their entity's own group, so
  * only the newest delete survives; then drops the field ops older than that
- * surviving delete, as the reducer's tombstone rule hides them anyway.
+ * surviving delete, as the reducer's tombstone rule hides them anyway. Every
+ * removed op is remembered in `sync_op_retired` by the same statement (R68),
+ * so a late retry of it is answered as a duplicate, never stored again.
  */
 const COLLAPSE_SQL = `
-DELETE FROM sync_op s
-USING (
+WITH doomed AS (
   SELECT id FROM (
     SELECT id, op,
       row_number() OVER (PARTITION BY entity_type, entity_id, field ORDER BY id DESC) AS rank,
@@ -123,8 +125,15 @@ USING (
     WHERE user_id = $1 AND id < $2
   ) ranked
   WHERE rank > 1 OR (op = 'upsert' AND id < tombstone_id)
-) doomed
-WHERE s.user_id = $1 AND s.id = doomed.id`;
+),
+removed AS (
+  DELETE FROM sync_op s
+  USING doomed
+  WHERE s.user_id = $1 AND s.id = doomed.id
+  RETURNING s.user_id, s.device_id, s.operation_id, s.id, s.lamport_ts, s.wall_clock, ${contentMd5("s")} AS content_md5
+)
+INSERT INTO sync_op_retired (user_id, device_id, operation_id, id, lamport_ts, wall_clock, content_md5)
+SELECT user_id, device_id, operation_id, id, lamport_ts, wall_clock, content_md5 FROM removed`;
 
 /** Raises the watermark (`updated_at` = the run's `now`); GREATEST keeps it from ever moving down. */
 const WATERMARK_SQL = `

@@ -29,7 +29,13 @@ async function recorded(pool: pg.Pool): Promise<number[]> {
 }
 
 const ALL_VERSIONS = MIGRATIONS.map((migration) => migration.version);
-const SCHEMA = ["device_sync_cursor", "sync_compaction_watermark", "sync_op", "syncline_migration"];
+const SCHEMA = [
+  "device_sync_cursor",
+  "sync_compaction_watermark",
+  "sync_op",
+  "sync_op_retired",
+  "syncline_migration",
+];
 
 describe("migrate", () => {
   let sequential: pg.Pool;

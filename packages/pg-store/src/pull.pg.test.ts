@@ -1,4 +1,4 @@
-import { isSyncError, type SyncError } from "@syncline/protocol";
+import { isSyncError, MAX_PAGE_VALUE_BYTES, type SyncError } from "@syncline/protocol";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openTestStore, pullAll, type TestStore, upsert, uuid } from "./test-support.js";
 
@@ -40,6 +40,47 @@ describe("pull", () => {
     });
     expect(await db.store.pull(user, { since: ids[3]! })).toEqual({ ops: [], has_more: false });
     expect(await db.store.pull(uuid(), {})).toEqual({ ops: [], has_more: false });
+  });
+
+  // R20 (page byte bound)
+  it("ends a page after the op whose value crosses the byte bound, at least one op a page, has_more honest", async () => {
+    const [user, device] = [uuid(), uuid()];
+    const big = "x".repeat(60 * 1024);
+    const pushed = await db.store.push(
+      user,
+      device,
+      Array.from({ length: 100 }, (_, i) => upsert(i + 1, `p${i}`, "cover", big)),
+    );
+    const ids = pushed.map((op) => op.id);
+    const valueBytes = JSON.stringify(big).length;
+
+    // The default bound: 5000 ops of 60 KiB never come in one page.
+    const first = await db.store.pull(user, { since: 0, limit: 5000 });
+    const perPage = Math.ceil(MAX_PAGE_VALUE_BYTES / valueBytes);
+    expect(first.ops.map((op) => op.id)).toEqual(ids.slice(0, perPage));
+    expect(first.has_more).toBe(true);
+
+    // Paging by bytes returns every op once, in order, and ends with has_more false.
+    const seen: number[] = [];
+    let since = 0;
+    for (let page = 0; page < 200; page++) {
+      const next = await db.store.pull(user, { since, limit: 5000, maxValueBytes: 3 * valueBytes });
+      expect(next.ops.length).toBeGreaterThan(0);
+      expect(next.ops.length).toBeLessThanOrEqual(3);
+      seen.push(...next.ops.map((op) => op.id));
+      since = next.ops.at(-1)!.id;
+      if (!next.has_more) break;
+    }
+    expect(seen).toEqual(ids);
+
+    // A single op larger than the bound still comes, alone.
+    const alone = await db.store.pull(user, { since: 0, limit: 10, maxValueBytes: 1 });
+    expect(alone.ops.map((op) => op.id)).toEqual([ids[0]]);
+    expect(alone.has_more).toBe(true);
+    // A count bound below the byte bound still says has_more when more follow.
+    expect(await db.store.pull(user, { since: ids[97]!, limit: 5000 })).toMatchObject({
+      has_more: false,
+    });
   });
 
   // R24 (pull never writes a cursor)

@@ -3,7 +3,7 @@ import type pg from "pg";
 import { lockUser } from "./locks.js";
 import { publish } from "./notifier.js";
 import { encodePushNotice, PUSH_CHANNEL } from "./push-notice.js";
-import { type OpRow, opColumns, toStoredOp } from "./rows.js";
+import { contentMd5, type OpRow, opColumns, toStoredOp } from "./rows.js";
 
 /**
  * Ops as `b(operation_id, …, lamport_ts, ord)`, from parameters $3..$9 ($1
@@ -17,8 +17,8 @@ const BATCH = `unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]
  * push (a CTE does not see the INSERT beside it), and the rows the INSERT
  * stored, in batch order. ON CONFLICT DO NOTHING skips, instead of raising,
  * every op whose `operation_id` or `lamport_ts` is taken (stored before, or by
- * an earlier op of the batch); {@link classify} then decides what each
- * skipped op was.
+ * an earlier op of the batch), and an op compaction removed is never inserted
+ * again (R68); {@link classify} then decides what each skipped op was.
  */
 const INSERT_SQL = `
 WITH device AS (
@@ -28,6 +28,10 @@ inserted AS (
   INSERT INTO sync_op (user_id, device_id, operation_id, entity_type, entity_id, op, field, value, lamport_ts)
   SELECT $1::uuid, $2::uuid, b.operation_id, b.entity_type, b.entity_id, b.op, b.field, b.value, b.lamport_ts
   FROM ${BATCH}
+  WHERE NOT EXISTS (
+    SELECT 1 FROM sync_op_retired r
+    WHERE r.user_id = $1 AND r.device_id = $2 AND r.operation_id = b.operation_id
+  )
   ORDER BY b.ord
   ON CONFLICT DO NOTHING
   RETURNING ${opColumns()}
@@ -40,18 +44,29 @@ const content = (alias: string) =>
 
 /**
  * For the skipped ops: the row stored under each one's `operation_id` (if
- * any) and whether the op's content matches it. The stored rows are fetched
- * once (MATERIALIZED), so even with stale planner statistics the device's
- * history is read at most once, not once per op.
+ * any) and whether the op's content matches it; for an op compaction removed,
+ * its remembered `id`, `lamport_ts` and `wall_clock` with the retry's content,
+ * which matches when its hash does (R68). The stored rows are fetched once
+ * (MATERIALIZED), so even with stale planner statistics the device's history
+ * is read at most once, not once per op.
  */
 const REPEATS_SQL = `
 WITH stored AS MATERIALIZED (
   SELECT ${opColumns()} FROM sync_op
   WHERE user_id = $1 AND device_id = $2 AND operation_id = ANY($3::uuid[])
+),
+retired AS MATERIALIZED (
+  SELECT id, device_id, operation_id, lamport_ts, wall_clock, content_md5 FROM sync_op_retired
+  WHERE user_id = $1 AND device_id = $2 AND operation_id = ANY($3::uuid[])
 )
 SELECT b.ord, ${content("s")} IS NOT DISTINCT FROM ${content("b")} AS same, ${opColumns("s")}
 FROM ${BATCH}
-JOIN stored s ON s.operation_id = b.operation_id`;
+JOIN stored s ON s.operation_id = b.operation_id
+UNION ALL
+SELECT b.ord, r.content_md5 = ${contentMd5("b")} AS same,
+  r.id, r.device_id, r.operation_id, b.entity_type, b.entity_id, b.op, b.field, b.value, r.lamport_ts, r.wall_clock
+FROM ${BATCH}
+JOIN retired r ON r.operation_id = b.operation_id`;
 
 type InsertRow = Omit<OpRow, "id"> & { max_lamport_ts: string | null; id: string | null };
 type RepeatRow = OpRow & { ord: string; same: boolean };

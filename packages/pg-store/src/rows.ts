@@ -21,6 +21,16 @@ export function opColumns(alias?: string): string {
   return COLUMNS.map((column) => (alias ? `${alias}.${column}` : column)).join(", ");
 }
 
+/**
+ * SQL for the MD5 (as a UUID) of an op's content, everything a retry must
+ * repeat (R15): `entity_type`, `entity_id`, `op`, `field` and `value`, with the
+ * value in JSONB's canonical text, so values equal as JSON hash alike. It is
+ * what `sync_op_retired` keeps of a removed op (R68).
+ */
+export function contentMd5(alias: string): string {
+  return `md5(jsonb_build_array(${alias}.entity_type, ${alias}.entity_id, ${alias}.op, ${alias}.field, ${alias}.value)::text)::uuid`;
+}
+
 /** A `sync_op` row as node-postgres returns it (BIGINTs arrive as strings). */
 export interface OpRow {
   id: string;

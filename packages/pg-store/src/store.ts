@@ -50,6 +50,12 @@ export interface PullOptions {
    * @default false
    */
   resync?: boolean;
+  /**
+   * About the most bytes of op values (their JSON text) in the page: the op
+   * that crosses it ends the page, and the first op always comes (R20).
+   * @default MAX_PAGE_VALUE_BYTES (4 MiB)
+   */
+  maxValueBytes?: number;
 }
 
 /**
@@ -114,6 +120,7 @@ export class PgSyncStore {
       options.since ?? 0,
       options.limit ?? DEFAULT_PULL_LIMIT,
       options.resync ?? false,
+      options.maxValueBytes,
     );
   }
 

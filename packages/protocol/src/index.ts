@@ -41,16 +41,29 @@ export { ERROR_RECOVERY, type ErrorRecovery, recoveryFor } from "./error/error-r
 export { ERROR_STATUS } from "./error/error-status.js";
 export { invalidRequest, requestIssues } from "./error/request-issues.js";
 export { isSyncError, SyncError } from "./error/sync-error.js";
-export { containsNul, type JsonValue, JsonValueSchema, jsonByteLength } from "./json.js";
+export {
+  type JsonValue,
+  JsonValueSchema,
+  jsonByteLength,
+  jsonValueProblem,
+  textProblem,
+} from "./json.js";
 export {
   DEFAULT_PULL_LIMIT,
+  LAMPORT_RECEIVE_CEILING,
   MAX_BODY_BYTES,
+  MAX_CLIENT_FRAME_BYTES,
   MAX_ENTITY_ID_LENGTH,
   MAX_LAMPORT_TS,
   MAX_NAME_LENGTH,
+  MAX_PAGE_VALUE_BYTES,
   MAX_PULL_LIMIT,
   MAX_PUSH_OPS,
+  MAX_STORED_LAMPORT_TS,
   MAX_VALUE_BYTES,
+  MAX_VALUE_DEPTH,
+  PING_BURST,
+  PING_REFILL_MS,
 } from "./limits.js";
 export {
   type DeleteOp,
@@ -58,6 +71,7 @@ export {
   LamportTsSchema,
   type Op,
   OpSchema,
+  StoredLamportTsSchema,
   type UpsertOp,
   UpsertOpSchema,
 } from "./op.js";

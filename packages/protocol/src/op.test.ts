@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_LAMPORT_TS, MAX_VALUE_BYTES } from "./limits.js";
+import { MAX_LAMPORT_TS, MAX_VALUE_BYTES, MAX_VALUE_DEPTH } from "./limits.js";
 import { OpSchema } from "./op.js";
 
 const upsert = {
@@ -47,10 +48,17 @@ describe("OpSchema", () => {
     expect(messages({ ...upsert, operation_id: "abc" })).toEqual(["operation_id: must be a UUID"]);
   });
 
-  it("bounds lamport_ts to integers in 1..MAX_SAFE_INTEGER", () => {
+  it("R43 (lamport limit): bounds lamport_ts to integers in 1..2^52", () => {
+    expect(MAX_LAMPORT_TS).toBe(2 ** 52);
     expect(messages({ ...upsert, lamport_ts: 0 })).toEqual(["lamport_ts: must be at least 1"]);
     expect(messages({ ...upsert, lamport_ts: 1.5 })).toEqual(["lamport_ts: must be an integer"]);
     expect(messages({ ...upsert, lamport_ts: MAX_LAMPORT_TS })).toEqual([]);
+    expect(messages({ ...upsert, lamport_ts: MAX_LAMPORT_TS + 1 })).toEqual([
+      `lamport_ts: must be at most ${MAX_LAMPORT_TS}`,
+    ]);
+    expect(messages({ ...upsert, lamport_ts: Number.MAX_SAFE_INTEGER - 1 })[0]).toMatch(
+      /^lamport_ts: must be at most/,
+    );
     expect(messages({ ...upsert, lamport_ts: 2 ** 63 })[0]).toMatch(/^lamport_ts: /);
     expect(messages({ ...upsert, lamport_ts: "5" })).toEqual(["lamport_ts: must be a number"]);
   });
@@ -89,6 +97,41 @@ describe("OpSchema", () => {
     ]);
     // A backslash followed by "u0000" is ordinary text.
     expect(messages({ ...upsert, value: "\\u0000" })).toEqual([]);
+  });
+
+  it("R2 (valid Unicode): rejects a lone UTF-16 surrogate in names, values and keys", () => {
+    const cut = "🎵".slice(0, 1); // an emoji cut in the middle
+    const lone = "must not contain a lone UTF-16 surrogate";
+    expect(messages({ ...upsert, entity_type: `a${cut}` })).toEqual([`entity_type: ${lone}`]);
+    expect(messages({ ...upsert, entity_id: `${cut}` })).toEqual([`entity_id: ${lone}`]);
+    expect(messages({ ...upsert, field: "\uDC00x" })).toEqual([`field: ${lone}`]);
+    expect(messages({ ...upsert, value: ["ok", `song ${cut}`] })).toEqual([`value: ${lone}`]);
+    expect(messages({ ...upsert, value: { [`k${cut}`]: 1 } })).toEqual([`value: ${lone}`]);
+    // Whole surrogate pairs are ordinary text.
+    expect(messages({ ...upsert, entity_id: "🎵", value: { "🎵": "🎵" } })).toEqual([]);
+  });
+
+  it("R2 (value depth): accepts values nested up to MAX_VALUE_DEPTH, refuses deeper ones without recursion", () => {
+    const nest = (depth: number): unknown => {
+      let value: unknown = 1;
+      for (let i = 0; i < depth; i++) value = i % 2 ? { a: value } : [value];
+      return value;
+    };
+    expect(messages({ ...upsert, value: nest(MAX_VALUE_DEPTH) })).toEqual([]);
+    const deeper = `value: must not nest arrays and objects more than ${MAX_VALUE_DEPTH} deep`;
+    expect(messages({ ...upsert, value: nest(MAX_VALUE_DEPTH + 1) })).toEqual([deeper]);
+    // Far deeper than any stack: still a validation issue, never a RangeError.
+    expect(messages({ ...upsert, value: nest(200_000) })).toEqual([deeper]);
+  });
+
+  it("R2: accepts every JSON value of valid text within the bounds, and returns it unchanged", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 10 }), (value) => {
+        const parsed = OpSchema.safeParse({ ...upsert, value });
+        expect(parsed.success).toBe(true);
+        expect(parsed.data?.op === "upsert" && parsed.data.value).toEqual(value);
+      }),
+    );
   });
 
   it("rejects values that are not JSON", () => {

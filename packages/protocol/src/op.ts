@@ -1,36 +1,43 @@
 import { z } from "zod";
-import { containsNul, JsonValueSchema, jsonByteLength } from "./json.js";
+import { JsonValueSchema, jsonByteLength, textProblem } from "./json.js";
 import {
   MAX_ENTITY_ID_LENGTH,
   MAX_LAMPORT_TS,
   MAX_NAME_LENGTH,
+  MAX_STORED_LAMPORT_TS,
   MAX_VALUE_BYTES,
 } from "./limits.js";
 import { UuidSchema } from "./uuid.js";
 
-/** A positive integer that PostgreSQL stores as BIGINT and JSON carries exactly. */
-export const LamportTsSchema = z
-  .number({ error: "must be a number" })
-  .int({ error: "must be an integer" })
-  .min(1, { error: "must be at least 1" })
-  .max(MAX_LAMPORT_TS, { error: `must be at most ${MAX_LAMPORT_TS}` });
+const lamportTs = (max: number) =>
+  z
+    .number({ error: "must be a number" })
+    .int({ error: "must be an integer" })
+    .min(1, { error: "must be at least 1" })
+    .max(max, { error: `must be at most ${max}` });
 
-const noNul = { error: "must not contain U+0000" };
-const EntityTypeSchema = z
-  .string()
-  .min(1)
-  .max(MAX_NAME_LENGTH)
-  .refine((text) => !text.includes("\u0000"), noNul);
-const EntityIdSchema = z
-  .string()
-  .min(1)
-  .max(MAX_ENTITY_ID_LENGTH)
-  .refine((text) => !text.includes("\u0000"), noNul);
-const FieldSchema = z
-  .string()
-  .min(1)
-  .max(MAX_NAME_LENGTH)
-  .refine((text) => !text.includes("\u0000"), noNul);
+/** The `lamport_ts` of an op a device pushes: 1..{@link MAX_LAMPORT_TS} (R43). */
+export const LamportTsSchema = lamportTs(MAX_LAMPORT_TS);
+
+/**
+ * The `lamport_ts` of a stored op: up to {@link MAX_STORED_LAMPORT_TS}, since
+ * ops stored before the push bound was lowered keep theirs.
+ */
+export const StoredLamportTsSchema = lamportTs(MAX_STORED_LAMPORT_TS);
+
+/** A name of 1..`max` characters that PostgreSQL stores unchanged ({@link textProblem}). */
+const nameSchema = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .superRefine((text, ctx) => {
+      const problem = textProblem(text);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
+const EntityTypeSchema = nameSchema(MAX_NAME_LENGTH);
+const EntityIdSchema = nameSchema(MAX_ENTITY_ID_LENGTH);
+const FieldSchema = nameSchema(MAX_NAME_LENGTH);
 
 const OpBaseShape = {
   /** Client-made idempotency key, stable across retries. */
@@ -48,7 +55,7 @@ export const UpsertOpSchema = z.object({
   field: FieldSchema,
   value: JsonValueSchema.refine((value) => jsonByteLength(value) <= MAX_VALUE_BYTES, {
     error: `must serialize to at most ${MAX_VALUE_BYTES} bytes of JSON`,
-  }).refine((value) => !containsNul(value), noNul),
+  }),
 });
 
 /** Deletes an entity: a tombstone that hides every field written before it. */

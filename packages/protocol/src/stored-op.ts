@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DeleteOpSchema, UpsertOpSchema } from "./op.js";
+import { DeleteOpSchema, StoredLamportTsSchema, UpsertOpSchema } from "./op.js";
 import { UuidSchema } from "./uuid.js";
 
 /** Server sequence number: position in the user's log (a BIGSERIAL). */
@@ -12,6 +12,8 @@ const StoredShape = {
   device_id: UuidSchema,
   /** Server time of the insert, ISO-8601. Informational only. */
   wall_clock: z.iso.datetime({ offset: true }),
+  /** The device's Lamport timestamp as stored (older rows may exceed today's push bound). */
+  lamport_ts: StoredLamportTsSchema,
 };
 
 /** An op as stored in the server's log. */

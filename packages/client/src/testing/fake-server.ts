@@ -81,6 +81,8 @@ export class FakeServer {
   readonly pushScript: ScriptedAnswer[] = [];
   /** Refuses (422) a batch holding an op for which this returns a message. */
   rejectOp: ((op: Op) => string | undefined) | undefined;
+  /** Fails (500 `internal`) every push of a batch holding an op for which this returns true. */
+  crashOnOp: ((op: Op) => boolean) | undefined;
   /** When true, the next push is stored but its answer is lost (the client sees a network error). */
   loseNextAnswer = false;
   /** While set, pushes wait for it before answering. */
@@ -174,6 +176,9 @@ export class FakeServer {
       const scripted = this.pushScript.shift();
       if (scripted === "network") return NETWORK;
       if (scripted) return fail(scripted.status, scripted.body);
+      if (batch.some((op) => this.crashOnOp?.(op))) {
+        return fail(500, { type: "internal", message: "internal error" });
+      }
       for (const op of batch) {
         const message = this.rejectOp?.(op);
         if (message) return fail(422, { type: "invalid_request", message, issues: [] });

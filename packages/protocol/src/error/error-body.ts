@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CursorSchema } from "../ack.js";
-import { LamportTsSchema } from "../op.js";
+import { StoredLamportTsSchema } from "../op.js";
 import { UuidSchema } from "../uuid.js";
 
 /** One problem found in a request, as reported by `invalid_request`. */
@@ -45,7 +45,7 @@ export const LamportConflictErrorSchema = z.object({
   type: z.literal("lamport_conflict"),
   message,
   /** Highest `lamport_ts` stored for the device. */
-  max_lamport_ts: LamportTsSchema,
+  max_lamport_ts: StoredLamportTsSchema,
   /** The first op of the batch that broke monotonicity. */
   operation_id: UuidSchema,
 });
