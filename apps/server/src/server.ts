@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from "node:http";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
 import {
@@ -10,6 +11,7 @@ import {
   syncNotFound,
 } from "@syncline/hono";
 import { migrate, PgNotifier, PgSyncStore } from "@syncline/pg-store";
+import { MAX_CLIENT_FRAME_BYTES } from "@syncline/protocol";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import pg from "pg";
@@ -44,6 +46,13 @@ function pauseAfterPush(store: PgSyncStore, logger: pino.Logger): SyncStore {
     },
   });
 }
+
+/**
+ * How long an idle keep-alive connection stays open (R67): above the 60 s of
+ * common load balancers and the 4–5 s of client pools, so the server is not
+ * the side that closes a connection a client is about to reuse.
+ */
+export const IDLE_CONNECTION_TIMEOUT_MS = 65_000;
 
 /** A running server. */
 export interface SyncServer {
@@ -90,7 +99,9 @@ export async function startServer(config: ServerConfig, logger: pino.Logger): Pr
   ];
 
   const app = new Hono();
-  const { upgradeWebSocket, injectWebSocket } = createNodeWebSocket({ app });
+  const { upgradeWebSocket, injectWebSocket, wss } = createNodeWebSocket({ app });
+  // R34: ws refuses (1009) a client frame over the cap before buffering it.
+  wss.options.maxPayload = MAX_CLIENT_FRAME_BYTES;
   app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();
@@ -173,6 +184,11 @@ export async function startServer(config: ServerConfig, logger: pino.Logger): Pr
   scheduleCompaction();
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  // R67: keep idle connections longer than clients and proxies reuse them
+  // (Node's 5 s default races them); headers must be allowed a little longer.
+  const http = server as HttpServer; // serve() makes a node:http server unless told otherwise
+  http.keepAliveTimeout = IDLE_CONNECTION_TIMEOUT_MS;
+  http.headersTimeout = IDLE_CONNECTION_TIMEOUT_MS + 1000;
   injectWebSocket(server);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);

@@ -1,4 +1,10 @@
-import { isSyncError, MAX_VALUE_BYTES, materialize, reduceOps } from "@syncline/protocol";
+import {
+  isSyncError,
+  type JsonValue,
+  MAX_VALUE_BYTES,
+  materialize,
+  reduceOps,
+} from "@syncline/protocol";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MemoryClientStore } from "./memory-store.js";
@@ -49,6 +55,19 @@ describe("mutate", () => {
     }
     expect(isSyncError(refused, "invalid_request")).toBe(true);
     expect(() => client.mutate((tx) => tx.upsert("", "n1", "title", 1))).toThrow();
+    // R2: a value nested deeper than any stack, or text cut inside an emoji, is the
+    // documented validation error, never a RangeError.
+    let deep: JsonValue = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    for (const value of [deep, "🎵".slice(0, 1)]) {
+      let error: unknown;
+      try {
+        client.mutate((tx) => tx.upsert("note", "n1", "title", value));
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(isSyncError(error, "invalid_request")).toBe(true);
+    }
     store.transaction((tx) => {
       expect(tx.pendingCount()).toBe(0);
       expect(tx.lamport()).toBe(0);

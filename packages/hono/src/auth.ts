@@ -19,7 +19,11 @@ import {
 export interface AuthContext {
   readonly userId: string;
   readonly deviceId: string;
-  /** When the credentials expire (a socket is closed with 4401 then). */
+  /**
+   * When the credentials stop being accepted: the token's `exp` plus the
+   * clock tolerance, the same instant for HTTP and WebSocket (R8). A socket
+   * is closed with 4401 then.
+   */
   readonly expiresAt?: Date;
 }
 
@@ -123,9 +127,10 @@ function tokenFailure(error: unknown): SyncError {
  */
 export function jwtAuth(options: JwtAuthOptions): Authenticate {
   const keys = keySet(options);
+  const toleranceSeconds = options.clockToleranceSeconds ?? 5;
   const verifyOptions = {
     algorithms: options.algorithms ?? ["EdDSA", "ES256", "RS256"],
-    clockTolerance: options.clockToleranceSeconds ?? 5,
+    clockTolerance: toleranceSeconds,
     // A token that never expires would stay valid forever once leaked.
     requiredClaims: ["sub", "exp"],
     ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
@@ -154,7 +159,10 @@ export function jwtAuth(options: JwtAuthOptions): Authenticate {
     return {
       userId: payload.sub as string,
       deviceId,
-      ...(payload.exp === undefined ? {} : { expiresAt: new Date(payload.exp * 1000) }),
+      // R8: jose accepts the token until exp + tolerance; a socket lives exactly as long.
+      ...(payload.exp === undefined
+        ? {}
+        : { expiresAt: new Date((payload.exp + toleranceSeconds) * 1000) }),
     };
   };
 }

@@ -20,12 +20,15 @@ export interface HubOptions {
   /**
    * A socket whose unsent bytes exceed this is closed (code 1013) instead of
    * stalling others; it reconnects and catches up by pull.
-   * @default 4 MiB
+   * @default DEFAULT_MAX_BUFFERED_BYTES (4 MiB)
    */
   maxBufferedBytes?: number;
   observer?: SyncObserver;
   logger?: SyncLogger;
 }
+
+/** Unsent bytes after which a socket is closed as a slow consumer (R33): 4 MiB. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** Most ops in one `ops` frame. */
 const FRAME_OPS = DEFAULT_PULL_LIMIT;
@@ -67,7 +70,7 @@ export class Hub {
 
   constructor(options: HubOptions) {
     this.#store = options.store;
-    this.#maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.#maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.#observer = options.observer ?? {};
     this.#logger = options.logger ?? silentLogger;
   }
@@ -134,6 +137,21 @@ export class Hub {
         this.notify(userId, await this.#store.headId(userId)),
       ),
     );
+  }
+
+  /**
+   * Sends one frame to a socket, unless more than `maxBufferedBytes` of it
+   * are still unsent: then the socket is closed with 1013 instead (R33).
+   * Every frame the server sends on its own goes through here.
+   * @returns whether the frame was sent
+   */
+  send(socket: HubSocket, data: string): boolean {
+    if (socket.bufferedAmount() > this.#maxBuffered) {
+      socket.close(SLOW_CONSUMER_CLOSE_CODE, "too far behind; reconnect and pull");
+      return false;
+    }
+    socket.send(data);
+    return true;
   }
 
   /** Closes every socket (e.g. on shutdown). */
@@ -245,13 +263,8 @@ export class Hub {
   }
 
   #send(member: Member, ops: StoredOp[], live: boolean): void {
-    const { socket } = member;
-    if (socket.bufferedAmount() > this.#maxBuffered) {
-      socket.close(SLOW_CONSUMER_CLOSE_CODE, "too far behind; reconnect and pull");
-      return;
-    }
     const frame: OpsFrame = { type: "ops", ops };
-    socket.send(JSON.stringify(frame));
+    if (!this.send(member.socket, JSON.stringify(frame))) return;
     if (live) {
       const newest = ops[ops.length - 1]!;
       this.#observer.fannedOut?.(Date.now() - Date.parse(newest.wall_clock), ops.length);

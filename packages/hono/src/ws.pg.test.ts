@@ -1,7 +1,8 @@
-import { PushResponseSchema } from "@syncline/protocol";
+import { MAX_CLIENT_FRAME_BYTES, PING_BURST, PushResponseSchema } from "@syncline/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SLOW_CONSUMER_CLOSE_CODE } from "./hub.js";
 import {
+  FRAME_TOO_BIG_CLOSE_CODE,
   INVALID_FRAME_CLOSE_CODE,
   RESYNC_CLOSE_CODE,
   TOKEN_EXPIRED_CLOSE_CODE,
@@ -198,14 +199,62 @@ describe("slow consumers (R33)", () => {
 });
 
 describe("token expiry", () => {
-  it("closes the socket with 4401 when its token expires", async () => {
+  it("R8: HTTP and WebSocket agree on a token that expired 3 s ago (the 5 s tolerance): both accept it, the socket closes 4401 at exp + 5 s", async () => {
     const a = await server.device();
-    const token = await server.token({
-      userId: a.userId,
-      deviceId: a.deviceId,
-      expiresIn: Math.floor(Date.now() / 1000) + 2,
-    });
+    const exp = Math.floor(Date.now() / 1000) - 3;
+    const token = await server.token({ userId: a.userId, deviceId: a.deviceId, expiresIn: exp });
+    expect((await server.request("GET", "/sync/ops", { token })).status).toBe(200);
     const socket = await server.openSocket(`/sync/ws?access_token=${token}`);
+    socket.ws.send(JSON.stringify({ type: "ping" }));
+    await socket.waitFor((frames) => frames.some((frame) => frame.type === "pong"));
     expect((await socket.closed).code).toBe(TOKEN_EXPIRED_CLOSE_CODE);
+    expect(Date.now()).toBeGreaterThanOrEqual((exp + 5) * 1000 - 50);
+  });
+
+  it("R8: a token past exp + 5 s gets 401 on HTTP and on the handshake alike", async () => {
+    const a = await server.device();
+    const exp = Math.floor(Date.now() / 1000) - 6;
+    const token = await server.token({ userId: a.userId, deviceId: a.deviceId, expiresIn: exp });
+    expect((await server.request("GET", "/sync/ops", { token })).status).toBe(401);
+    await expect(server.openSocket(`/sync/ws?access_token=${token}`)).rejects.toThrow(/401/);
+  });
+
+  it("R35: keeps a socket whose token lasts 30 days open (a delay past the 32-bit timer limit)", async () => {
+    const a = await server.device();
+    const token = await server.token({ userId: a.userId, deviceId: a.deviceId, expiresIn: "30d" });
+    const socket = await server.openSocket(`/sync/ws?access_token=${token}`);
+    let closed = false;
+    void socket.closed.then(() => (closed = true));
+    await sleep(500);
+    socket.ws.send(JSON.stringify({ type: "ping" }));
+    await socket.waitFor((frames) => frames.some((frame) => frame.type === "pong"));
+    expect(closed).toBe(false);
+    socket.ws.close();
+  });
+});
+
+describe("client frame bounds (R34)", () => {
+  it("closes 1009 on a frame over MAX_CLIENT_FRAME_BYTES, without reading it whole", async () => {
+    for (const size of [MAX_CLIENT_FRAME_BYTES + 1, 8 * 1024 * 1024]) {
+      const a = await server.device();
+      const socket = await a.socket();
+      socket.ws.send(JSON.stringify({ ack: 1, pad: "x".repeat(size) }));
+      expect((await socket.closed).code).toBe(FRAME_TOO_BIG_CLOSE_CODE);
+    }
+  });
+
+  it("answers a burst of PING_BURST pings, and closes 1008 when pings come faster", async () => {
+    const a = await server.device();
+    const socket = await a.socket();
+    for (let i = 0; i < PING_BURST; i++) socket.ws.send(JSON.stringify({ type: "ping" }));
+    await socket.waitFor(
+      (frames) => frames.filter((frame) => frame.type === "pong").length === PING_BURST,
+    );
+    for (let i = 0; i < 1000; i++) socket.ws.send(JSON.stringify({ type: "ping" }));
+    const closed = await socket.closed;
+    expect(closed).toEqual({ code: INVALID_FRAME_CLOSE_CODE, reason: "too many pings" });
+    expect(socket.frames.filter((frame) => frame.type === "pong").length).toBeLessThan(
+      PING_BURST + 3,
+    );
   });
 });

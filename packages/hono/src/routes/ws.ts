@@ -1,5 +1,8 @@
 import {
   ClientFrameSchema,
+  MAX_CLIENT_FRAME_BYTES,
+  PING_BURST,
+  PING_REFILL_MS,
   type PongFrame,
   PullQuerySchema,
   type ResyncRequiredFrame,
@@ -11,6 +14,7 @@ import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import type { AckBuffer } from "../ack-buffer.js";
 import { invalidRequestError } from "../errors.js";
 import type { Hub, HubSocket } from "../hub.js";
+import { setTimeoutAt } from "../long-timeout.js";
 import type { SyncLogger } from "../observer.js";
 import type { SyncStore } from "../store.js";
 import { recordAck } from "./ack.js";
@@ -20,8 +24,10 @@ import type { SyncEnv } from "./context.js";
 export const RESYNC_CLOSE_CODE = 4410;
 /** Close code when the socket's token expires. */
 export const TOKEN_EXPIRED_CLOSE_CODE = 4401;
-/** Close code for a frame that breaks the protocol, or an ACK above the head. */
+/** Close code for a frame that breaks the protocol, an ACK above the head, or pings too fast. */
 export const INVALID_FRAME_CLOSE_CODE = 1008;
+/** Close code for a client frame over {@link MAX_CLIENT_FRAME_BYTES} (RFC 6455 "message too big"). */
+export const FRAME_TOO_BIG_CLOSE_CODE = 1009;
 
 const OPEN = 1;
 
@@ -39,6 +45,24 @@ function hubSocket(ws: WSContext, userId: string, deviceId: string): HubSocket {
       const raw = ws.raw as { bufferedAmount?: unknown } | undefined;
       return typeof raw?.bufferedAmount === "number" ? raw.bufferedAmount : 0;
     },
+  };
+}
+
+/**
+ * Allows {@link PING_BURST} pings at once, refilled one per
+ * {@link PING_REFILL_MS} (a token bucket).
+ * @returns a function that says whether one more ping is allowed now
+ */
+function pingAllowance(now: () => number = Date.now): () => boolean {
+  let tokens = PING_BURST;
+  let refilledAt = now();
+  return () => {
+    const time = now();
+    tokens = Math.min(PING_BURST, tokens + (time - refilledAt) / PING_REFILL_MS);
+    refilledAt = time;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
   };
 }
 
@@ -87,8 +111,10 @@ export function wsRoute(upgradeWebSocket: UpgradeWebSocket, deps: WsRouteDeps) {
     const sinceText = c.req.query(SINCE_PARAM);
     const since = sinceText === undefined ? undefined : Number(sinceText);
     let leave: (() => void) | undefined;
-    let expiry: ReturnType<typeof setTimeout> | undefined;
+    let cancelExpiry: (() => void) | undefined;
     let closed = false;
+    const mayPing = pingAllowance();
+    let socket: HubSocket | undefined;
 
     const open = async (socket: HubSocket) => {
       if (since !== undefined && since > 0) {
@@ -110,20 +136,25 @@ export function wsRoute(upgradeWebSocket: UpgradeWebSocket, deps: WsRouteDeps) {
 
     return {
       onOpen(_event, ws) {
-        const socket = hubSocket(ws, userId, deviceId);
+        const opened = hubSocket(ws, userId, deviceId);
+        socket = opened;
         if (expiresAt) {
-          expiry = setTimeout(
-            () => socket.close(TOKEN_EXPIRED_CLOSE_CODE, "token expired"),
-            Math.max(0, expiresAt.getTime() - Date.now()),
+          cancelExpiry = setTimeoutAt(expiresAt.getTime(), () =>
+            opened.close(TOKEN_EXPIRED_CLOSE_CODE, "token expired"),
           );
-          expiry.unref?.();
         }
-        open(socket).catch((error: unknown) => {
+        open(opened).catch((error: unknown) => {
           logger.error({ err: error, userId, deviceId }, "socket open failed");
-          socket.close(1011, "server error; reconnect");
+          opened.close(1011, "server error; reconnect");
         });
       },
       onMessage(event, ws) {
+        // R34: client frames are tiny; the runtime should cap them too (ws `maxPayload`).
+        const size = typeof event.data === "string" ? event.data.length : 0;
+        if (size > MAX_CLIENT_FRAME_BYTES) {
+          ws.close(FRAME_TOO_BIG_CLOSE_CODE, `frames are at most ${MAX_CLIENT_FRAME_BYTES} bytes`);
+          return;
+        }
         let frame: unknown;
         try {
           frame = typeof event.data === "string" ? JSON.parse(event.data) : undefined;
@@ -136,8 +167,13 @@ export function wsRoute(upgradeWebSocket: UpgradeWebSocket, deps: WsRouteDeps) {
           return;
         }
         if ("type" in parsed.data) {
+          if (!mayPing()) {
+            ws.close(INVALID_FRAME_CLOSE_CODE, "too many pings");
+            return;
+          }
           const pong: PongFrame = { type: "pong" };
-          ws.send(JSON.stringify(pong));
+          // A client that pings without reading the pongs is a slow consumer too (R33).
+          if (socket) hub.send(socket, JSON.stringify(pong));
           return;
         }
         recordAck(store, acks, userId, deviceId, parsed.data.ack).catch((error: unknown) => {
@@ -150,7 +186,7 @@ export function wsRoute(upgradeWebSocket: UpgradeWebSocket, deps: WsRouteDeps) {
       },
       onClose() {
         closed = true;
-        clearTimeout(expiry);
+        cancelExpiry?.();
         leave?.();
         void acks.flushDevice(userId, deviceId);
       },

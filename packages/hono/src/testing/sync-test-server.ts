@@ -3,7 +3,12 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
 import { migrate, PgSyncStore } from "@syncline/pg-store";
-import { type ServerFrame, ServerFrameSchema, type UpsertOp } from "@syncline/protocol";
+import {
+  MAX_CLIENT_FRAME_BYTES,
+  type ServerFrame,
+  ServerFrameSchema,
+  type UpsertOp,
+} from "@syncline/protocol";
 import { createTestDatabase } from "@syncline/testkit";
 import { Hono } from "hono";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
@@ -63,7 +68,9 @@ export async function startSyncTestServer(options: SyncTestServerOptions = {}) {
   acks.start();
 
   const app = new Hono();
-  const { upgradeWebSocket, injectWebSocket } = createNodeWebSocket({ app });
+  const { upgradeWebSocket, injectWebSocket, wss } = createNodeWebSocket({ app });
+  // R34: ws refuses (1009) a client frame over the cap before buffering it.
+  wss.options.maxPayload = MAX_CLIENT_FRAME_BYTES;
   app.notFound(syncNotFound);
   app.route("/", createSyncRoutes({ store, auth, upgradeWebSocket, hub, acks }));
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });

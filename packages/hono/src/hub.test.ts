@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { Hub, type HubSocket, SLOW_CONSUMER_CLOSE_CODE } from "./hub.js";
+
+function socket(buffered: number) {
+  const sent: string[] = [];
+  const closes: number[] = [];
+  const hubSocket: HubSocket = {
+    userId: "u",
+    deviceId: "d",
+    send: (data) => sent.push(data),
+    close: (code) => closes.push(code),
+    bufferedAmount: () => buffered,
+  };
+  return { hubSocket, sent, closes };
+}
+
+describe("Hub.send (R33)", () => {
+  const hub = new Hub({
+    store: { pull: async () => ({ ops: [], has_more: false }), headId: async () => 0 },
+    maxBufferedBytes: 1000,
+  });
+
+  it("sends while the socket's unsent bytes are within the bound", () => {
+    const { hubSocket, sent, closes } = socket(1000);
+    expect(hub.send(hubSocket, '{"type":"pong"}')).toBe(true);
+    expect(sent).toEqual(['{"type":"pong"}']);
+    expect(closes).toEqual([]);
+  });
+
+  it("closes a socket past the bound with 1013 instead of queueing more, pongs included", () => {
+    const { hubSocket, sent, closes } = socket(1001);
+    expect(hub.send(hubSocket, '{"type":"pong"}')).toBe(false);
+    expect(sent).toEqual([]);
+    expect(closes).toEqual([SLOW_CONSUMER_CLOSE_CODE]);
+  });
+});
