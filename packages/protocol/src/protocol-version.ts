@@ -4,7 +4,11 @@
  * same request header so a server can refuse a client it no longer speaks to.
  *
  * History (bump on every incompatible change, and say why):
- * - 1: first version: push, pull, ack, WebSocket frames, error bodies.
+ * - 1: first version: push, pull, ack, WebSocket frames, error bodies. Before
+ *   its first release its bounds were tightened (`lamport_ts` ≤ 2^52 with a
+ *   receive ceiling of 2^51, values at most 64 deep and of valid Unicode, pages
+ *   bounded by bytes, client frames ≤ 4 KiB, a ping rate): no peer had shipped
+ *   yet, so no bump.
  */
 export const PROTOCOL_VERSION = 1;
 
