@@ -53,11 +53,11 @@ function hubSocket(ws: WSContext, userId: string, deviceId: string): HubSocket {
  * {@link PING_REFILL_MS} (a token bucket).
  * @returns a function that says whether one more ping is allowed now
  */
-function pingAllowance(now: () => number = Date.now): () => boolean {
+function pingAllowance(): () => boolean {
   let tokens = PING_BURST;
-  let refilledAt = now();
+  let refilledAt = Date.now();
   return () => {
-    const time = now();
+    const time = Date.now();
     tokens = Math.min(PING_BURST, tokens + (time - refilledAt) / PING_REFILL_MS);
     refilledAt = time;
     if (tokens < 1) return false;
