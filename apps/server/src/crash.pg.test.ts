@@ -13,7 +13,7 @@ async function storedOps(userId: string): Promise<Array<{ id: number; operation_
   return rows.map((row) => ({ id: Number(row.id), operation_id: row.operation_id }));
 }
 
-// Seed acceptance: "kill the server mid-push; client retry with same operation_id is idempotent".
+// R14, R17 (idempotent retry): kill the server mid-push; a retry with the same operation_id is stored once.
 it("server killed after the commit, before the response: the retry gets the same ids, no duplicates", async () => {
   const paused = await start({ SYNCLINE_TEST_HOOKS: "pause-after-push" });
   const device = await testDevice(environment.env);

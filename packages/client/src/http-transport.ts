@@ -1,5 +1,6 @@
 import {
   ACCESS_TOKEN_PARAM,
+  ACK_PATH,
   AckResponseSchema,
   AUTHORIZATION_HEADER,
   BEARER_PREFIX,
@@ -7,12 +8,16 @@ import {
   DEVICE_ID_PARAM,
   ErrorBodySchema,
   invalidRequest,
+  LIMIT_PARAM,
+  OPS_PATH,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
   PullResponseSchema,
   PushResponseSchema,
+  RESYNC_PARAM,
   ServerFrameSchema,
   SINCE_PARAM,
+  WS_PATH,
 } from "@syncline/protocol";
 import type { z } from "zod";
 import type { Credentials, Transport, TransportResult, TransportSocket } from "./transport.js";
@@ -112,22 +117,22 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
   }
 
   return {
-    push: (ops, credentials) => request(PushResponseSchema, "/sync/ops", credentials, { ops }),
+    push: (ops, credentials) => request(PushResponseSchema, OPS_PATH, credentials, { ops }),
     pull: ({ since, limit, resync }, credentials) =>
       request(
         PullResponseSchema,
-        `/sync/ops?${SINCE_PARAM}=${since}&limit=${limit}${resync ? "&resync=true" : ""}`,
+        `${OPS_PATH}?${SINCE_PARAM}=${since}&${LIMIT_PARAM}=${limit}${resync ? `&${RESYNC_PARAM}=true` : ""}`,
         credentials,
       ),
     ack: (lastSeenId, credentials) =>
-      request(AckResponseSchema, "/sync/ack", credentials, { last_seen_id: lastSeenId }),
+      request(AckResponseSchema, ACK_PATH, credentials, { last_seen_id: lastSeenId }),
     connect(since, credentials, listener): TransportSocket {
       const query = new URLSearchParams({
         [SINCE_PARAM]: String(since),
         [ACCESS_TOKEN_PARAM]: credentials.token,
         [DEVICE_ID_PARAM]: credentials.deviceId,
       });
-      const url = `${root.replace(/^http/, "ws")}/sync/ws?${query}`;
+      const url = `${root.replace(/^http/, "ws")}${WS_PATH}?${query}`;
       let socket: WebSocketLike | undefined;
       let closing = false;
       let done = false;

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { receiveRemote, tickLocal } from "./lamport.js";
 
 describe("Lamport clock (seed: +1 per local op, max(local, remote)+1 per received op)", () => {
-  it("ticks by one for a local op", () => {
+  it("R41: ticks by one for a local op", () => {
     expect(tickLocal(0)).toBe(1);
     expect(tickLocal(41)).toBe(42);
   });

@@ -1,7 +1,7 @@
 import { LAMPORT_RECEIVE_CEILING, MAX_LAMPORT_TS } from "@syncline/protocol";
 
 /**
- * The device's Lamport clock, by the seed's rules. Pure: the caller persists
+ * The device's Lamport clock, by R40–R43. Pure: the caller persists
  * the value (the {@link ClientStore} keeps it in the same transaction as the
  * ops it stamps), so it never decreases, also across restarts.
  */

@@ -1,5 +1,6 @@
 import {
   applyOpTo,
+  closeRecovery,
   DEFAULT_PULL_LIMIT,
   type ErrorBody,
   invalidRequest,
@@ -155,9 +156,6 @@ const MAX_RECOVERIES = 3;
  * bisected down to the op that is then parked (R38).
  */
 const MAX_SERVER_FAILURES = 8;
-
-/** WebSocket close code for a frame the server refused (R35). */
-const POLICY_VIOLATION = 1008;
 
 /** The ops of a batch a rejection names (R38): by `issues[].path` `["ops", i, …]` or by `operation_id`. */
 function namedOps(body: ErrorBody | null, ops: readonly Op[]): Op[] {
@@ -774,7 +772,7 @@ class Engine<Db> implements SyncClient<Db> {
       close: (reason, code) => {
         if (connection !== this.#connection) return;
         this.#disconnect();
-        if (code === POLICY_VIOLATION) {
+        if (closeRecovery(code) === "stop") {
           // R35: the server refused a frame of ours; reconnecting would loop.
           this.#fail({ type: "protocol", message: reason });
           return;

@@ -1,3 +1,4 @@
+import { ACK_PATH, OPS_PATH, SYNC_PATH_PATTERN, WS_PATH } from "@syncline/protocol";
 import { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
 import { AckBuffer } from "./ack-buffer.js";
@@ -63,14 +64,14 @@ export function createSyncRoutes(options: SyncRoutesOptions): Hono<SyncEnv> {
   const app = new Hono<SyncEnv>();
   app.onError(syncErrorHandler(logger, observer));
   app.notFound(syncNotFound);
-  app.use("/sync/*", protocolVersion);
+  app.use(SYNC_PATH_PATTERN, protocolVersion);
   const body = limitBody(options.maxBodyBytes);
-  app.post("/sync/ops", body, authenticate(auth, false), pushRoute(store, hub, observer));
-  app.get("/sync/ops", authenticate(auth, false), pullRoute(store, observer));
-  app.post("/sync/ack", body, authenticate(auth, false), ackRoute(store, acks));
+  app.post(OPS_PATH, body, authenticate(auth, false), pushRoute(store, hub, observer));
+  app.get(OPS_PATH, authenticate(auth, false), pullRoute(store, observer));
+  app.post(ACK_PATH, body, authenticate(auth, false), ackRoute(store, acks));
   if (options.upgradeWebSocket) {
     app.get(
-      "/sync/ws",
+      WS_PATH,
       authenticate(auth, true),
       wsHandshake,
       wsRoute(options.upgradeWebSocket, { store, hub, acks, logger }),

@@ -1,5 +1,6 @@
+import { CLOSE_CODE } from "@syncline/protocol";
 import { describe, expect, it } from "vitest";
-import { Hub, type HubSocket, SLOW_CONSUMER_CLOSE_CODE } from "./hub.js";
+import { Hub, type HubSocket } from "./hub.js";
 
 function socket(buffered: number) {
   const sent: string[] = [];
@@ -31,6 +32,6 @@ describe("Hub.send (R33)", () => {
     const { hubSocket, sent, closes } = socket(1001);
     expect(hub.send(hubSocket, '{"type":"pong"}')).toBe(false);
     expect(sent).toEqual([]);
-    expect(closes).toEqual([SLOW_CONSUMER_CLOSE_CODE]);
+    expect(closes).toEqual([CLOSE_CODE.slowConsumer]);
   });
 });

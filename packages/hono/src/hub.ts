@@ -1,5 +1,5 @@
 import type { OpsFrame, StoredOp } from "@syncline/protocol";
-import { DEFAULT_PULL_LIMIT, isSyncError } from "@syncline/protocol";
+import { CLOSE_CODE, DEFAULT_PULL_LIMIT, isSyncError } from "@syncline/protocol";
 import type { SyncLogger, SyncObserver } from "./observer.js";
 import { silentLogger } from "./observer.js";
 import type { SyncStore } from "./store.js";
@@ -32,9 +32,6 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** Most ops in one `ops` frame. */
 const FRAME_OPS = DEFAULT_PULL_LIMIT;
-
-/** Close code for a socket that fell too far behind. */
-export const SLOW_CONSUMER_CLOSE_CODE = 1013;
 
 interface Member {
   readonly socket: HubSocket;
@@ -147,7 +144,7 @@ export class Hub {
    */
   send(socket: HubSocket, data: string): boolean {
     if (socket.bufferedAmount() > this.#maxBuffered) {
-      socket.close(SLOW_CONSUMER_CLOSE_CODE, "too far behind; reconnect and pull");
+      socket.close(CLOSE_CODE.slowConsumer, "too far behind; reconnect and pull");
       return false;
     }
     socket.send(data);
@@ -155,7 +152,7 @@ export class Hub {
   }
 
   /** Closes every socket (e.g. on shutdown). */
-  closeAll(code = 1001, reason = "server shutting down"): void {
+  closeAll(code: number = CLOSE_CODE.goingAway, reason = "server shutting down"): void {
     for (const group of this.#groups.values()) {
       for (const member of group.members) member.socket.close(code, reason);
     }
@@ -245,7 +242,8 @@ export class Hub {
         { err: error, userId },
         "fan-out read failed",
       );
-      for (const member of group.members) member.socket.close(1011, "fan-out failed; reconnect");
+      for (const member of group.members)
+        member.socket.close(CLOSE_CODE.serverError, "fan-out failed; reconnect");
     }
   }
 

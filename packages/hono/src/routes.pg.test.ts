@@ -26,7 +26,7 @@ function expectError(response: { status: number; body: unknown }, status: number
 }
 
 describe("POST /sync/ops (R12–R17)", () => {
-  it("stores a batch and answers the stored rows in request order", async () => {
+  it("R13, R64: stores a batch and answers the stored rows in request order, with the version header", async () => {
     const a = await server.device();
     const ops = [a.op("p1", "title", "Road trip"), a.op("p1", "color", "red")];
     const response = await a.push(ops);

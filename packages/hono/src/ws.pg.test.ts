@@ -1,12 +1,10 @@
-import { MAX_CLIENT_FRAME_BYTES, PING_BURST, PushResponseSchema } from "@syncline/protocol";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SLOW_CONSUMER_CLOSE_CODE } from "./hub.js";
 import {
-  FRAME_TOO_BIG_CLOSE_CODE,
-  INVALID_FRAME_CLOSE_CODE,
-  RESYNC_CLOSE_CODE,
-  TOKEN_EXPIRED_CLOSE_CODE,
-} from "./routes/ws.js";
+  CLOSE_CODE,
+  MAX_CLIENT_FRAME_BYTES,
+  PING_BURST,
+  PushResponseSchema,
+} from "@syncline/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { frameIds, startSyncTestServer } from "./testing/sync-test-server.js";
 
 let server: Awaited<ReturnType<typeof startSyncTestServer>>;
@@ -96,7 +94,7 @@ describe("since: backlog then live (R30, R31)", () => {
     expect(socket.frames).toEqual([
       { type: "resync_required", compacted_up_to: pushed.ops[1]!.id },
     ]);
-    expect(closed.code).toBe(RESYNC_CLOSE_CODE);
+    expect(closed.code).toBe(CLOSE_CODE.resyncRequired);
     const fresh = await a.socket("&since=0");
     await fresh.waitFor((frames) => frameIds(frames).length > 0);
     fresh.ws.close();
@@ -146,14 +144,14 @@ describe("client frames (R34)", () => {
     const a = await server.device();
     const socket = await a.socket();
     socket.ws.send(data);
-    expect((await socket.closed).code).toBe(INVALID_FRAME_CLOSE_CODE);
+    expect((await socket.closed).code).toBe(CLOSE_CODE.policyViolation);
   });
 
   it("closes 1008 on an ack above the head", async () => {
     const a = await server.device();
     const socket = await a.socket();
     socket.ws.send(JSON.stringify({ ack: 999_999_999 }));
-    expect((await socket.closed).code).toBe(INVALID_FRAME_CLOSE_CODE);
+    expect((await socket.closed).code).toBe(CLOSE_CODE.policyViolation);
   });
 
   it("buffers socket ACKs and flushes them when the socket closes (R36)", async () => {
@@ -192,7 +190,7 @@ describe("slow consumers (R33)", () => {
       await sleep(5);
     }
     (slowSocket.ws as unknown as { _socket: { resume(): void } })._socket.resume();
-    expect((await slowSocket.closed).code).toBe(SLOW_CONSUMER_CLOSE_CODE);
+    expect((await slowSocket.closed).code).toBe(CLOSE_CODE.slowConsumer);
     await healthySocket.waitFor((frames) => frameIds(frames).length === pushed, 10_000);
     healthySocket.ws.close();
   });
@@ -207,7 +205,7 @@ describe("token expiry", () => {
     const socket = await server.openSocket(`/sync/ws?access_token=${token}`);
     socket.ws.send(JSON.stringify({ type: "ping" }));
     await socket.waitFor((frames) => frames.some((frame) => frame.type === "pong"));
-    expect((await socket.closed).code).toBe(TOKEN_EXPIRED_CLOSE_CODE);
+    expect((await socket.closed).code).toBe(CLOSE_CODE.tokenExpired);
     expect(Date.now()).toBeGreaterThanOrEqual((exp + 5) * 1000 - 50);
   });
 
@@ -239,7 +237,7 @@ describe("client frame bounds (R34)", () => {
       const a = await server.device();
       const socket = await a.socket();
       socket.ws.send(JSON.stringify({ ack: 1, pad: "x".repeat(size) }));
-      expect((await socket.closed).code).toBe(FRAME_TOO_BIG_CLOSE_CODE);
+      expect((await socket.closed).code).toBe(CLOSE_CODE.messageTooBig);
     }
   });
 
@@ -252,7 +250,7 @@ describe("client frame bounds (R34)", () => {
     );
     for (let i = 0; i < 1000; i++) socket.ws.send(JSON.stringify({ type: "ping" }));
     const closed = await socket.closed;
-    expect(closed).toEqual({ code: INVALID_FRAME_CLOSE_CODE, reason: "too many pings" });
+    expect(closed).toEqual({ code: CLOSE_CODE.policyViolation, reason: "too many pings" });
     expect(socket.frames.filter((frame) => frame.type === "pong").length).toBeLessThan(
       PING_BURST + 3,
     );

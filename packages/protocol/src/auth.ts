@@ -23,6 +23,3 @@ export const ACCESS_TOKEN_PARAM = "access_token";
 
 /** WebSocket query parameter carrying the device id. */
 export const DEVICE_ID_PARAM = "device_id";
-
-/** WebSocket query parameter: stream the backlog after this id before live ops. */
-export const SINCE_PARAM = "since";

@@ -12,8 +12,16 @@ export {
   DEVICE_ID_CLAIM,
   DEVICE_ID_HEADER,
   DEVICE_ID_PARAM,
-  SINCE_PARAM,
 } from "./auth.js";
+export {
+  ACK_PATH,
+  LIMIT_PARAM,
+  OPS_PATH,
+  RESYNC_PARAM,
+  SINCE_PARAM,
+  SYNC_PATH_PATTERN,
+  WS_PATH,
+} from "./endpoints.js";
 export {
   type ErrorBody,
   ErrorBodySchema,
@@ -75,7 +83,11 @@ export {
   type UpsertOp,
   UpsertOpSchema,
 } from "./op.js";
-export { PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER } from "./protocol-version.js";
+export {
+  MIN_SUPPORTED_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_HEADER,
+} from "./protocol-version.js";
 export { type PullQuery, PullQuerySchema, type PullResponse, PullResponseSchema } from "./pull.js";
 export {
   type PushedOp,
@@ -101,6 +113,13 @@ export { OpIdSchema, type StoredOp, StoredOpSchema } from "./stored-op.js";
 export { UuidSchema } from "./uuid.js";
 export { type AckFrame, AckFrameSchema } from "./ws/ack-frame.js";
 export { type ClientFrame, ClientFrameSchema } from "./ws/client-frame.js";
+export {
+  CLOSE_CODE,
+  CLOSE_RECOVERY,
+  type CloseCode,
+  type CloseRecovery,
+  closeRecovery,
+} from "./ws/close-codes.js";
 export { type OpsFrame, OpsFrameSchema } from "./ws/ops-frame.js";
 export { type PingFrame, PingFrameSchema } from "./ws/ping-frame.js";
 export { type PongFrame, PongFrameSchema } from "./ws/pong-frame.js";

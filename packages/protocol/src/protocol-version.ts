@@ -12,5 +12,13 @@
  */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * The oldest version a server still speaks (R65). A server accepts every
+ * version from this one to {@link PROTOCOL_VERSION}, so during a rolling
+ * upgrade clients one version behind keep working. Raise it only once no
+ * supported client sends an older version.
+ */
+export const MIN_SUPPORTED_PROTOCOL_VERSION = 1;
+
 /** HTTP header that carries {@link PROTOCOL_VERSION}. */
 export const PROTOCOL_VERSION_HEADER = "syncline-protocol-version";

@@ -14,6 +14,11 @@ const op = (lamport_ts: number, n = lamport_ts) => ({
 });
 
 describe("PushRequestSchema", () => {
+  it("R1: drops unknown keys of the body and of each op before they reach a store", () => {
+    const parsed = PushRequestSchema.parse({ ops: [{ ...op(1), extra: "x" }], batch_note: 1 });
+    expect(parsed).toEqual({ ops: [op(1)] });
+  });
+
   it("accepts 1..1000 ops with strictly increasing lamport_ts", () => {
     expect(PushRequestSchema.safeParse({ ops: [op(1)] }).success).toBe(true);
     const full = Array.from({ length: MAX_PUSH_OPS }, (_, i) => op(i + 1));

@@ -54,7 +54,7 @@ const logArb = fc
   );
 
 describe("reduceOps (last writer wins by server id)", () => {
-  it("lets the highest id win per field, whatever lamport_ts says", () => {
+  it("R48, R45: lets the highest id win per field, whatever lamport_ts says", () => {
     const state = reduceOps([
       stored(2, "p1", { field: "title", value: "new" }, 1),
       stored(1, "p1", { field: "title", value: "old" }, 999),
@@ -62,7 +62,7 @@ describe("reduceOps (last writer wins by server id)", () => {
     expect(materialize(state)).toEqual({ playlist: { p1: { title: "new" } } });
   });
 
-  it("hides every field written before a delete", () => {
+  it("R49: hides every field written before a delete", () => {
     const state = reduceOps([
       stored(1, "p1", { field: "title", value: "t" }),
       stored(2, "p1", { field: "color", value: "red" }),
@@ -71,7 +71,7 @@ describe("reduceOps (last writer wins by server id)", () => {
     expect(materialize(state)).toEqual({});
   });
 
-  it("brings an entity back with only the fields written after its delete", () => {
+  it("R50, R52: brings an entity back with only the fields written after its delete", () => {
     const state = reduceOps([
       stored(1, "p1", { field: "title", value: "t" }),
       stored(2, "p1", { field: "color", value: "red" }),
@@ -81,7 +81,7 @@ describe("reduceOps (last writer wins by server id)", () => {
     expect(materialize(state)).toEqual({ playlist: { p1: { color: "blue" } } });
   });
 
-  it("keeps an older field hidden when it arrives after the delete", () => {
+  it("R49, R51: keeps an older field hidden when it arrives after the delete", () => {
     const state = reduceOps([
       stored(3, "p1", "delete"),
       stored(1, "p1", { field: "title", value: "t" }),
@@ -95,7 +95,7 @@ describe("reduceOps (last writer wins by server id)", () => {
     expect(materialize(base)).toEqual({ playlist: { p1: { title: "t" } } });
   });
 
-  it("property: the result does not depend on the order ops are folded in", () => {
+  it("R51 property: the result does not depend on the order ops are folded in", () => {
     fc.assert(
       fc.property(
         logArb.chain((log) =>
@@ -109,7 +109,7 @@ describe("reduceOps (last writer wins by server id)", () => {
     );
   });
 
-  it("property: folding an op twice changes nothing", () => {
+  it("R51 property: folding an op twice changes nothing", () => {
     fc.assert(
       fc.property(
         logArb.chain((log) =>

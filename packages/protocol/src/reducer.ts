@@ -18,7 +18,7 @@ export interface LwwTarget {
 }
 
 /**
- * Applies one stored op by the seed's rule: per (entity_type, entity_id,
+ * Applies one stored op by R48–R50: per (entity_type, entity_id,
  * field) the highest `id` wins; a delete hides every field written with a
  * lower `id`; an upsert above the tombstone brings the entity back with only
  * the newer fields. Applying ops in any order, or one op twice, ends in the

@@ -1,4 +1,5 @@
 import {
+  CLOSE_CODE,
   ClientFrameSchema,
   MAX_CLIENT_FRAME_BYTES,
   PING_BURST,
@@ -19,15 +20,6 @@ import type { SyncLogger } from "../observer.js";
 import type { SyncStore } from "../store.js";
 import { recordAck } from "./ack.js";
 import type { SyncEnv } from "./context.js";
-
-/** Close code after a `resync_required` frame. */
-export const RESYNC_CLOSE_CODE = 4410;
-/** Close code when the socket's token expires. */
-export const TOKEN_EXPIRED_CLOSE_CODE = 4401;
-/** Close code for a frame that breaks the protocol, an ACK above the head, or pings too fast. */
-export const INVALID_FRAME_CLOSE_CODE = 1008;
-/** Close code for a client frame over {@link MAX_CLIENT_FRAME_BYTES} (RFC 6455 "message too big"). */
-export const FRAME_TOO_BIG_CLOSE_CODE = 1009;
 
 const OPEN = 1;
 
@@ -96,7 +88,7 @@ export interface WsRouteDeps {
 function sendResync(socket: HubSocket, compactedUpTo: number): void {
   const frame: ResyncRequiredFrame = { type: "resync_required", compacted_up_to: compactedUpTo };
   socket.send(JSON.stringify(frame));
-  socket.close(RESYNC_CLOSE_CODE, "resync required");
+  socket.close(CLOSE_CODE.resyncRequired, "resync required");
 }
 
 /**
@@ -140,19 +132,19 @@ export function wsRoute(upgradeWebSocket: UpgradeWebSocket, deps: WsRouteDeps) {
         socket = opened;
         if (expiresAt) {
           cancelExpiry = setTimeoutAt(expiresAt.getTime(), () =>
-            opened.close(TOKEN_EXPIRED_CLOSE_CODE, "token expired"),
+            opened.close(CLOSE_CODE.tokenExpired, "token expired"),
           );
         }
         open(opened).catch((error: unknown) => {
           logger.error({ err: error, userId, deviceId }, "socket open failed");
-          opened.close(1011, "server error; reconnect");
+          opened.close(CLOSE_CODE.serverError, "server error; reconnect");
         });
       },
       onMessage(event, ws) {
         // R34: client frames are tiny; the runtime should cap them too (ws `maxPayload`).
         const size = typeof event.data === "string" ? event.data.length : 0;
         if (size > MAX_CLIENT_FRAME_BYTES) {
-          ws.close(FRAME_TOO_BIG_CLOSE_CODE, `frames are at most ${MAX_CLIENT_FRAME_BYTES} bytes`);
+          ws.close(CLOSE_CODE.messageTooBig, `frames are at most ${MAX_CLIENT_FRAME_BYTES} bytes`);
           return;
         }
         let frame: unknown;
@@ -163,12 +155,12 @@ export function wsRoute(upgradeWebSocket: UpgradeWebSocket, deps: WsRouteDeps) {
         }
         const parsed = ClientFrameSchema.safeParse(frame);
         if (!parsed.success) {
-          ws.close(INVALID_FRAME_CLOSE_CODE, 'expected { "ack": N } or { "type": "ping" }');
+          ws.close(CLOSE_CODE.policyViolation, 'expected { "ack": N } or { "type": "ping" }');
           return;
         }
         if ("type" in parsed.data) {
           if (!mayPing()) {
-            ws.close(INVALID_FRAME_CLOSE_CODE, "too many pings");
+            ws.close(CLOSE_CODE.policyViolation, "too many pings");
             return;
           }
           const pong: PongFrame = { type: "pong" };
@@ -178,7 +170,7 @@ export function wsRoute(upgradeWebSocket: UpgradeWebSocket, deps: WsRouteDeps) {
         }
         recordAck(store, acks, userId, deviceId, parsed.data.ack).catch((error: unknown) => {
           if (error instanceof SyncError) {
-            ws.close(INVALID_FRAME_CLOSE_CODE, "ack above the highest op id");
+            ws.close(CLOSE_CODE.policyViolation, "ack above the highest op id");
           } else {
             logger.error({ err: error, userId, deviceId }, "socket ACK failed");
           }

@@ -35,7 +35,7 @@ describe("ErrorBodySchema", () => {
     expect(ErrorBodySchema.parse(body)).toEqual(body);
   });
 
-  it("rejects a body missing its type-specific fields", () => {
+  it("R37: rejects a body missing its type-specific fields", () => {
     expect(ErrorBodySchema.safeParse({ type: "lamport_conflict", message: "m" }).success).toBe(
       false,
     );
@@ -59,7 +59,7 @@ describe("error classification", () => {
     expect(ERROR_RECOVERY.internal).toBe("retry");
   });
 
-  it("classifies bodies by type and bare statuses by status", () => {
+  it("R38, R39: classifies bodies by type and bare statuses by status", () => {
     expect(recoveryFor(409, "lamport_conflict")).toBe("restamp");
     expect(recoveryFor(502)).toBe("retry");
     expect(recoveryFor(429)).toBe("retry");

@@ -37,7 +37,7 @@ describe("ServerFrameSchema", () => {
 });
 
 describe("ClientFrameSchema", () => {
-  it("accepts exactly the seed's ack frame and ping", () => {
+  it("R34: accepts exactly the ack frame and ping", () => {
     expect(ClientFrameSchema.parse({ ack: 12 })).toEqual({ ack: 12 });
     expect(ClientFrameSchema.parse({ type: "ping" })).toEqual({ type: "ping" });
   });
