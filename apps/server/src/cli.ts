@@ -75,7 +75,11 @@ async function withDatabase<T>(
   config: ServerConfig,
   run: (pool: pg.Pool) => Promise<T>,
 ): Promise<T> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    exclusive: false,
+  });
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
   try {
     return await run(pool);

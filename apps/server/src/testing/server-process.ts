@@ -16,13 +16,41 @@ export interface ServerProcess {
     predicate: (line: Record<string, unknown>) => boolean,
     timeoutMs?: number,
   ): Promise<Record<string, unknown>>;
-  /** Sends a signal and waits for the process to exit. */
+  /**
+   * Sends a signal (to the whole process group when started with
+   * `processGroup`) and waits for the server process to exit.
+   */
   kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-const running = new Set<ChildProcess>();
+/** Options of {@link startServerProcess}. */
+export interface ServerProcessOptions {
+  /**
+   * Run the server as the leader of its own process group, which the embedded
+   * PostgreSQL it starts joins: `kill()` then signals both at once, as a
+   * container runtime or an OOM kill of the group would.
+   */
+  processGroup?: boolean;
+}
+
+/** Server processes still running, with whether each leads its own process group. */
+const running = new Map<ChildProcess, boolean>();
+
+/** Signals a server process, or its whole process group; a group already gone is no error. */
+function signal(child: ChildProcess, group: boolean, name: NodeJS.Signals): void {
+  if (!group) {
+    child.kill(name);
+    return;
+  }
+  try {
+    process.kill(-(child.pid as number), name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
 process.once("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
+  for (const [child, group] of running) signal(child, group, "SIGKILL");
 });
 
 /** Runs the CLI to completion. */
@@ -45,13 +73,18 @@ export function runCli(
 }
 
 /** Starts `syncline-server serve` on a free port and waits until it listens. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: ServerProcessOptions = {},
+): Promise<ServerProcess> {
+  const group = options.processGroup ?? false;
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve"], {
     cwd: APP_DIR,
     env: { ...process.env, PORT: "0", LOG_LEVEL: "info", SYNCLINE_COMPACTION_AT: "off", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: group,
   });
-  running.add(child);
+  running.set(child, group);
   const logs: Array<Record<string, unknown>> = [];
   const waiters = new Set<() => void>();
   let stderr = "";
@@ -89,7 +122,11 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
         } else if (child.exitCode !== null || child.signalCode !== null) {
           waiters.delete(check);
           clearTimeout(timer);
-          reject(new Error(`server exited: ${stderr}\n${JSON.stringify(logs.slice(-5))}`));
+          reject(
+            new Error(
+              `server exited (code ${child.exitCode}, signal ${child.signalCode}): ${stderr}\n${JSON.stringify(logs.slice(-5))}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
@@ -108,8 +145,8 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     child,
     logs,
     waitForLog,
-    async kill(signal = "SIGTERM") {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    async kill(name = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) signal(child, group, name);
       return exited;
     },
   };
