@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { AckBuffer } from "@syncline/hono";
-import type { CompactionReport, PgNotifier, PgSyncStore } from "@syncline/pg-store";
+import type { PgNotifier, PgSyncStore } from "@syncline/pg-store";
+import type { AckBuffer, CompactionReport } from "@syncline/server-core";
 import type pg from "pg";
 
 /** Channel on which a compaction asks every server to flush its buffered ACKs. */

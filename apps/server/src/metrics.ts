@@ -1,4 +1,4 @@
-import type { SyncObserver } from "@syncline/hono";
+import type { SyncObserver } from "@syncline/server-core";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** Prometheus metrics of one server process. */

@@ -1,17 +1,10 @@
 import type { Server as HttpServer } from "node:http";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
-import {
-  AckBuffer,
-  createSyncRoutes,
-  Hub,
-  jwtAuth,
-  type SyncStore,
-  syncErrorHandler,
-  syncNotFound,
-} from "@syncline/hono";
+import { createSyncRoutes, jwtAuth, syncErrorHandler, syncNotFound } from "@syncline/hono";
 import { migrate, PgNotifier, PgSyncStore } from "@syncline/pg-store";
 import { MAX_CLIENT_FRAME_BYTES } from "@syncline/protocol";
+import { AckBuffer, Hub, type SyncStore } from "@syncline/server-core";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import pg from "pg";

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSyncClient, type SyncClient } from "@syncline/client";
 import { materialize, reduceOps } from "@syncline/protocol";
+import { ManualScheduler, until } from "@syncline/testkit";
 import type { Database } from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { FakeServer } from "../../client/src/testing/fake-server.js";
-import { ManualScheduler, until } from "../../client/src/testing/manual-scheduler.js";
 import { SqliteClientStore } from "./sqlite-store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "syncline-engine-"));

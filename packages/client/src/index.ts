@@ -1,3 +1,4 @@
+export { type Cancel, type Scheduler, systemScheduler } from "@syncline/protocol";
 export type { BackoffOptions } from "./backoff.js";
 export {
   createHttpTransport,
@@ -12,7 +13,6 @@ export {
   type MutationTx,
   OpRejectedError,
 } from "./mutation.js";
-export { type Cancel, type Scheduler, systemScheduler } from "./scheduler.js";
 export type { ClientStore, EntityFields, FailedOp, PendingOp, StoreTx } from "./store.js";
 export {
   type AppliedBatch,

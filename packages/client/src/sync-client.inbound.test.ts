@@ -1,9 +1,9 @@
 import { materialize, reduceOps, type StoredOp } from "@syncline/protocol";
+import { ManualScheduler, until } from "@syncline/testkit";
 import { describe, expect, it } from "vitest";
 import { receiveRemote } from "./lamport.js";
 import type { AppliedBatch } from "./sync-client.js";
 import { device, FakeServer } from "./testing/harness.js";
-import { ManualScheduler, until } from "./testing/manual-scheduler.js";
 
 /** Another device of the same user that writes `count` notes and waits until stored. */
 async function otherDeviceWrites(server: FakeServer, count: number, prefix = "n"): Promise<void> {

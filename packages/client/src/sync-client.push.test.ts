@@ -1,10 +1,10 @@
 import { type ErrorBody, materialize, reduceOps } from "@syncline/protocol";
+import { ManualScheduler, until } from "@syncline/testkit";
 import { describe, expect, it } from "vitest";
 import { backoffDelay } from "./backoff.js";
 import { MemoryClientStore } from "./memory-store.js";
 import { OpRejectedError } from "./mutation.js";
 import { device, FakeServer } from "./testing/harness.js";
-import { ManualScheduler, until } from "./testing/manual-scheduler.js";
 import { localOp } from "./testing/store-conformance.js";
 import { uuidv7 } from "./uuid-v7.js";
 

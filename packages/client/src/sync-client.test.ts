@@ -5,12 +5,12 @@ import {
   materialize,
   reduceOps,
 } from "@syncline/protocol";
+import { ManualScheduler, until } from "@syncline/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MemoryClientStore } from "./memory-store.js";
 import type { SyncClientState } from "./sync-client.js";
 import { device, FakeServer } from "./testing/harness.js";
-import { ManualScheduler, until } from "./testing/manual-scheduler.js";
 
 describe("mutate", () => {
   it("stamps increasing Lamport timestamps, persisted with the queued ops", () => {

@@ -1,5 +1,6 @@
 import {
   applyOpTo,
+  type Cancel,
   closeRecovery,
   DEFAULT_PULL_LIMIT,
   type ErrorBody,
@@ -10,16 +11,18 @@ import {
   type Op,
   OpSchema,
   type PushResponse,
+  type Scheduler,
   type ServerFrame,
   type StoredOp,
   SyncError,
+  systemScheduler,
 } from "@syncline/protocol";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
 import { takeBatch } from "./batch.js";
 import { receiveRemote, tickLocal } from "./lamport.js";
 import { type Mutation, MutationTracker, type MutationTx, OpRejectedError } from "./mutation.js";
 import { overlayPending } from "./overlay.js";
-import { type Cancel, type Scheduler, systemScheduler } from "./scheduler.js";
+
 import type { ClientStore, EntityFields, FailedOp, StoreTx } from "./store.js";
 import {
   type Credentials,

@@ -1,11 +1,23 @@
-import { ACK_PATH, OPS_PATH, SYNC_PATH_PATTERN, WS_PATH } from "@syncline/protocol";
+import {
+  ACK_PATH,
+  OPS_PATH,
+  type Scheduler,
+  SYNC_PATH_PATTERN,
+  systemScheduler,
+  WS_PATH,
+} from "@syncline/protocol";
+import {
+  AckBuffer,
+  Hub,
+  type SyncLogger,
+  type SyncObserver,
+  type SyncStore,
+  silentLogger,
+} from "@syncline/server-core";
 import { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
-import { AckBuffer } from "./ack-buffer.js";
 import type { Authenticate } from "./auth.js";
 import { syncErrorHandler, syncNotFound } from "./errors.js";
-import { Hub } from "./hub.js";
-import { type SyncLogger, type SyncObserver, silentLogger } from "./observer.js";
 import { ackRoute } from "./routes/ack.js";
 import { authenticate } from "./routes/authenticate.js";
 import { limitBody } from "./routes/body.js";
@@ -14,7 +26,6 @@ import { protocolVersion } from "./routes/protocol-version.js";
 import { pullRoute } from "./routes/pull.js";
 import { pushRoute } from "./routes/push.js";
 import { wsHandshake, wsRoute } from "./routes/ws.js";
-import type { SyncStore } from "./store.js";
 
 /** Options of {@link createSyncRoutes}. */
 export interface SyncRoutesOptions {
@@ -37,6 +48,12 @@ export interface SyncRoutesOptions {
   observer?: SyncObserver;
   /** Structured logger (pino-compatible). @default silent */
   logger?: SyncLogger;
+  /**
+   * Time source of every server-side timer the routes start: token expiry,
+   * the ping allowance, and the default hub and ACK buffer.
+   * @default systemScheduler
+   */
+  scheduler?: Scheduler;
 }
 
 /**
@@ -52,11 +69,12 @@ export function createSyncRoutes(options: SyncRoutesOptions): Hono<SyncEnv> {
   const { store, auth } = options;
   const logger = options.logger ?? silentLogger;
   const observer = options.observer ?? {};
-  const hub = options.hub ?? new Hub({ store, observer, logger });
+  const scheduler = options.scheduler ?? systemScheduler;
+  const hub = options.hub ?? new Hub({ store, observer, logger, scheduler });
   const acks =
     options.acks ??
     (() => {
-      const buffer = new AckBuffer({ store, logger });
+      const buffer = new AckBuffer({ store, logger, scheduler });
       buffer.start();
       return buffer;
     })();
@@ -74,7 +92,7 @@ export function createSyncRoutes(options: SyncRoutesOptions): Hono<SyncEnv> {
       WS_PATH,
       authenticate(auth, true),
       wsHandshake,
-      wsRoute(options.upgradeWebSocket, { store, hub, acks, logger }),
+      wsRoute(options.upgradeWebSocket, { store, hub, acks, logger, scheduler }),
     );
   }
   return app;

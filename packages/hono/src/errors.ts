@@ -6,11 +6,11 @@ import {
   isSyncError,
   SyncError,
 } from "@syncline/protocol";
+import type { SyncLogger, SyncObserver } from "@syncline/server-core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import type { SyncLogger, SyncObserver } from "./observer.js";
 
 /** A 400/422 `invalid_request` for a zod error. */
 export function invalidRequestError(error: z.ZodError, what: string, status: 400 | 422): SyncError {

@@ -1,4 +1,3 @@
-export { AckBuffer, type AckBufferOptions, type PendingAck } from "./ack-buffer.js";
 export {
   type AuthContext,
   type Authenticate,
@@ -8,7 +7,4 @@ export {
 } from "./auth.js";
 export { createSyncRoutes, type SyncRoutesOptions } from "./create-sync-routes.js";
 export { syncErrorHandler, syncNotFound } from "./errors.js";
-export { DEFAULT_MAX_BUFFERED_BYTES, Hub, type HubOptions, type HubSocket } from "./hub.js";
-export { type SyncLogger, type SyncObserver, silentLogger } from "./observer.js";
 export type { SyncEnv } from "./routes/context.js";
-export type { SyncStore } from "./store.js";

@@ -186,7 +186,7 @@ describe("POST /sync/ack (R25–R27)", () => {
   it("answers 422 for an id above the user's head", async () => {
     const a = await server.device();
     const body = expectError(await a.ack(1_000_000_000), 422, "invalid_request");
-    expect(body.message).toContain("above the highest op id 0");
+    expect(body.message).toContain("above the highest op id of this user (0)");
   });
 
   it("answers 422 for a malformed body", async () => {

@@ -1,4 +1,4 @@
-import { SyncError } from "@syncline/protocol";
+import { ackAboveHead } from "@syncline/server-core";
 import type { Queryable } from "./queryable.js";
 
 /**
@@ -41,13 +41,6 @@ export async function ackCursor(
     at,
   ]);
   const row = rows[0]!;
-  if (row.last_seen_id === null) {
-    const message = `last_seen_id ${lastSeenId} is above the highest op id of this user (${row.head_id})`;
-    throw new SyncError({
-      type: "invalid_request",
-      message,
-      issues: [{ path: ["last_seen_id"], message, code: "too_big" }],
-    });
-  }
+  if (row.last_seen_id === null) throw ackAboveHead(lastSeenId, Number(row.head_id));
   return Number(row.last_seen_id);
 }

@@ -13,20 +13,28 @@ const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const CHILD = fileURLToPath(new URL("./fixtures/compact-until-killed.ts", import.meta.url));
 const NOW = new Date("2030-01-01T00:00:00Z");
 
-/** Resolves when the child prints `line`; rejects with its stderr if it exits first. */
-async function waitForLine(child: ChildProcess, line: string): Promise<void> {
-  let stdout = "";
+/**
+ * Resolves once the child's compaction waits for a lock: it collapsed and now
+ * waits for the watermark row the test holds. Rejects if the child exits first.
+ */
+async function waitUntilBlocked(child: ChildProcess): Promise<void> {
   let stderr = "";
   child.stderr!.on("data", (chunk) => {
     stderr += chunk;
   });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on("data", (chunk) => {
-      stdout += chunk;
-      if (stdout.split("\n").includes(line)) resolve();
-    });
-    child.on("exit", (code) => reject(new Error(`child exited (${code}) early:\n${stderr}`)));
+  let exited = false;
+  child.on("exit", () => {
+    exited = true;
   });
+  for (;;) {
+    if (exited) throw new Error(`child exited early:\n${stderr}`);
+    const { rows } = await db.pool.query(
+      `SELECT 1 FROM pg_stat_activity
+       WHERE application_name = 'compact-until-killed' AND wait_event_type = 'Lock'`,
+    );
+    if (rows.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Rows of the user that no other transaction holds a lock on. */
@@ -57,7 +65,18 @@ describe("compaction atomicity under a real crash", () => {
     const ops = Array.from({ length: 30 }, (_, i) => upsert(i + 1, `p${i % 3}`, "title", i));
     const pushed = await db.store.push(user, device, ops);
     await db.store.ack(user, device, pushed[24]!.id, NOW);
+    // The watermark row exists and this test holds it: the compaction's last
+    // statement waits for it, inside the transaction, after the collapse.
+    await db.pool.query(
+      "INSERT INTO sync_compaction_watermark (user_id, compacted_up_to) VALUES ($1, 0)",
+      [user],
+    );
     const before = await snapshotUser(db.pool, user);
+    const holder = await db.pool.connect();
+    await holder.query("BEGIN");
+    await holder.query("SELECT 1 FROM sync_compaction_watermark WHERE user_id = $1 FOR UPDATE", [
+      user,
+    ]);
 
     const child = spawn(
       process.execPath,
@@ -68,7 +87,7 @@ describe("compaction atomicity under a real crash", () => {
       },
     );
     try {
-      await waitForLine(child, "collapsed");
+      await waitUntilBlocked(child);
       // The child's DELETE ran: its uncommitted transaction holds the doomed rows.
       expect(await unlockedRows(user)).toBe(30 - 21);
     } finally {
@@ -76,6 +95,8 @@ describe("compaction atomicity under a real crash", () => {
     }
     const [, signal] = await once(child, "exit");
     expect(signal).toBe("SIGKILL");
+    await holder.query("ROLLBACK");
+    holder.release();
     await waitForNoOpenTransaction();
 
     expect(await snapshotUser(db.pool, user)).toEqual(before);

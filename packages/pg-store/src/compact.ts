@@ -1,85 +1,15 @@
+import {
+  type CompactionReport,
+  type CompactOptions,
+  type CompactUserOptions,
+  DEFAULT_STALE_AFTER_MS,
+  type UserCompaction,
+} from "@syncline/server-core";
 import type pg from "pg";
 import { lockUser } from "./locks.js";
 import type { Queryable } from "./queryable.js";
 import { contentMd5 } from "./rows.js";
 import { withTransaction } from "./transaction.js";
-
-/** Devices that have not acknowledged for this long stop holding compaction back: 90 days. */
-export const DEFAULT_STALE_AFTER_MS = 90 * 24 * 60 * 60 * 1000;
-
-/** An ACK the server holds in memory and has not written to `device_sync_cursor` yet. */
-export interface PendingAck {
-  /** The user. */
-  readonly userId: string;
-  /** The device that acknowledged. */
-  readonly deviceId: string;
-  /** The id it acknowledged. */
-  readonly lastSeenId: number;
-  /** When it acknowledged. */
-  readonly at: Date;
-}
-
-/** Test-only pauses inside a user's compaction transaction. */
-export interface CompactionHooks {
-  /**
-   * Runs after the collapse DELETE and before the watermark update, inside
-   * the transaction (e.g. to kill the process there).
-   */
-  readonly afterCollapse?: (userId: string) => Promise<void>;
-}
-
-/** Options of one user's compaction. */
-export interface CompactUserOptions {
-  /**
-   * The time freshness is judged against.
-   * @default new Date()
-   */
-  readonly now?: Date;
-  /**
-   * A device whose last ACK (stored or pending) is older than `now` minus this
-   * does not hold compaction back.
-   * @default DEFAULT_STALE_AFTER_MS (90 days)
-   */
-  readonly staleAfterMs?: number;
-  /**
-   * The server's unflushed in-memory ACKs. Each is merged with the stored
-   * cursor of its device (higher id, later time), so compaction never runs
-   * ahead of an ACK it has not seen and a device that only acked in memory
-   * still counts as fresh. Entries of other users are ignored.
-   * @default []
-   */
-  readonly pendingAcks?: readonly PendingAck[];
-  /** Test-only hooks. @default none */
-  readonly hooks?: CompactionHooks;
-}
-
-/** Options of {@link compactAll}. */
-export interface CompactOptions extends CompactUserOptions {
-  /**
-   * The users to compact.
-   * @default every user with a fresh stored cursor or a pending ACK
-   */
-  readonly userIds?: readonly string[];
-}
-
-/** One user's compaction that moved the watermark. */
-export interface UserCompaction {
-  readonly userId: string;
-  /** Watermark before. */
-  readonly previousCompactedUpTo: number;
-  /** Watermark now: MIN of the fresh devices' cursors. Ops below it were collapsed. */
-  readonly compactedUpTo: number;
-  /** Ops deleted. */
-  readonly deleted: number;
-}
-
-/** What {@link compactAll} did. */
-export interface CompactionReport {
-  /** Users whose watermark moved, in the order compacted. */
-  readonly users: UserCompaction[];
-  /** Ops deleted over all users. */
-  readonly deleted: number;
-}
 
 /**
  * MIN over the fresh devices of the user, stored cursors merged with pending
@@ -180,7 +110,6 @@ export function compactUser(
     const min = Number(rows[0]!.min_id);
     if (min <= previous) return undefined;
     const collapsed = await client.query(COLLAPSE_SQL, [userId, min]);
-    await options.hooks?.afterCollapse?.(userId);
     await client.query(WATERMARK_SQL, [userId, min, now]);
     return {
       userId,

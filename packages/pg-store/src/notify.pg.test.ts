@@ -1,9 +1,9 @@
 import { isSyncError } from "@syncline/protocol";
+import type { PushNotice } from "@syncline/server-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PgNotifier, type PgNotifierOptions } from "./notifier.js";
 import { pushInTransaction } from "./push.js";
-import type { PushNotice } from "./push-notice.js";
 import { PUSH_CHANNEL } from "./push-notice.js";
 import { PgSyncStore } from "./store.js";
 import { openTestStore, type TestStore, upsert, uuid } from "./test-support.js";

@@ -1,4 +1,5 @@
-import { MAX_PAGE_VALUE_BYTES, type PullResponse, SyncError } from "@syncline/protocol";
+import { MAX_PAGE_VALUE_BYTES, type PullResponse } from "@syncline/protocol";
+import { resyncRequired } from "@syncline/server-core";
 import type { Queryable } from "./queryable.js";
 import { type OpRow, opColumns, toStoredOp } from "./rows.js";
 
@@ -64,11 +65,7 @@ export async function pullOps(
   ]);
   const compactedUpTo = Number(rows[0]!.compacted_up_to);
   if (!resync && since > 0 && since < compactedUpTo) {
-    throw new SyncError({
-      type: "resync_required",
-      message: `ops after ${since} were compacted up to ${compactedUpTo}: wipe op-derived state and pull from 0`,
-      compacted_up_to: compactedUpTo,
-    });
+    throw resyncRequired(since, compactedUpTo);
   }
   const ops = [];
   for (const row of rows) {

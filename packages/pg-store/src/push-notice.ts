@@ -1,19 +1,17 @@
 import { OpIdSchema, UuidSchema } from "@syncline/protocol";
+import type { PushNotice } from "@syncline/server-core";
 import { z } from "zod";
 
 /** Channel on which a committed push is announced. */
 export const PUSH_CHANNEL = "syncline_push";
 
-/** Payload of a {@link PUSH_CHANNEL} notification. */
+/** Payload of a {@link PUSH_CHANNEL} notification: a `PushNotice`. */
 export const PushNoticeSchema = z.object({
   /** The user whose log grew. */
   user_id: UuidSchema,
   /** Highest id the push inserted. */
   max_id: OpIdSchema,
-});
-
-/** A committed push: the user and the highest id it inserted. */
-export type PushNotice = z.infer<typeof PushNoticeSchema>;
+}) satisfies z.ZodType<PushNotice>;
 
 /** The text sent on {@link PUSH_CHANNEL} for `notice`. */
 export function encodePushNotice(notice: PushNotice): string {

@@ -1,4 +1,5 @@
-import { type Op, type PushedOp, type StoredOp, SyncError } from "@syncline/protocol";
+import type { Op, PushedOp, StoredOp } from "@syncline/protocol";
+import { lamportConflict, operationIdReused } from "@syncline/server-core";
 import type pg from "pg";
 import { lockUser } from "./locks.js";
 import { publish } from "./notifier.js";
@@ -174,22 +175,5 @@ function classify(
     }
     if (!repeat.same) throw operationIdReused(op.operation_id);
     return { ...toStoredOp(repeat), duplicate: true };
-  });
-}
-
-function operationIdReused(operationId: string): SyncError {
-  return new SyncError({
-    type: "operation_id_reused",
-    message: `operation_id ${operationId} is already stored with a different entity_type, entity_id, op, field or value; a retry may change only lamport_ts`,
-    operation_id: operationId,
-  });
-}
-
-function lamportConflict(op: Op, deviceId: string, maxLamportTs: number): SyncError {
-  return new SyncError({
-    type: "lamport_conflict",
-    message: `lamport_ts ${op.lamport_ts} of operation ${op.operation_id} is not above ${maxLamportTs}, the highest lamport_ts of device ${deviceId} (stored or earlier in the batch); nothing of the batch was stored`,
-    max_lamport_ts: maxLamportTs,
-    operation_id: op.operation_id,
   });
 }

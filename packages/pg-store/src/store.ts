@@ -1,18 +1,21 @@
 import { DEFAULT_PULL_LIMIT, type Op, type PullResponse, type PushedOp } from "@syncline/protocol";
+import type {
+  AckBounds,
+  CompactionReport,
+  CompactOptions,
+  CompactUserOptions,
+  PullPage,
+  PushNotice,
+  SyncStore,
+  UserCompaction,
+} from "@syncline/server-core";
 import type pg from "pg";
 import { ackCursor } from "./ack.js";
-import {
-  type CompactionReport,
-  type CompactOptions,
-  type CompactUserOptions,
-  compactAll,
-  compactUser,
-  type UserCompaction,
-} from "./compact.js";
+import { compactAll, compactUser } from "./compact.js";
 import { PgNotifier } from "./notifier.js";
 import { pullOps } from "./pull.js";
 import { pushInTransaction } from "./push.js";
-import { decodePushNotice, PUSH_CHANNEL, type PushNotice } from "./push-notice.js";
+import { decodePushNotice, PUSH_CHANNEL } from "./push-notice.js";
 import { withTransaction } from "./transaction.js";
 
 /** Options of {@link PgSyncStore}. */
@@ -31,32 +34,12 @@ export interface PgSyncStoreOptions {
   notifier?: PgNotifier;
 }
 
-/** Options of {@link PgSyncStore.pull}. */
-export interface PullOptions {
-  /**
-   * Return ops with `id > since`; `0` means from the start (always allowed).
-   * @default 0
-   */
-  since?: number;
-  /**
-   * Most ops in the page.
-   * @default DEFAULT_PULL_LIMIT (1000)
-   */
-  limit?: number;
-  /**
-   * The page continues a pull that began at `since = 0` (a first sync, or the
-   * re-pull after a 410), so the watermark guard does not apply: paging from
-   * 0 through a compacted log then always ends.
-   * @default false
-   */
-  resync?: boolean;
-  /**
-   * About the most bytes of op values (their JSON text) in the page: the op
-   * that crosses it ends the page, and the first op always comes (R20).
-   * @default MAX_PAGE_VALUE_BYTES (4 MiB)
-   */
-  maxValueBytes?: number;
-}
+/**
+ * Options of {@link PgSyncStore.pull}: the port's page, every field optional
+ * (`since` 0, `limit` DEFAULT_PULL_LIMIT (1000), `resync` false,
+ * `maxValueBytes` MAX_PAGE_VALUE_BYTES (4 MiB)).
+ */
+export type PullOptions = Partial<PullPage>;
 
 /**
  * Syncline's op log in PostgreSQL: idempotent push, pull, ACK cursors,
@@ -70,7 +53,7 @@ export interface PullOptions {
  * const [pushed] = await store.push(userId, deviceId, ops);
  * const page = await store.pull(userId, { since: 0 });
  */
-export class PgSyncStore {
+export class PgSyncStore implements SyncStore {
   readonly #pool: pg.Pool;
   readonly #ownsNotifier: boolean;
   #notifier: PgNotifier | undefined;
@@ -149,6 +132,16 @@ export class PgSyncStore {
       [userId],
     );
     return Number(rows[0]?.head_id ?? 0);
+  }
+
+  /** The user's head and the device's stored cursor, in one query. */
+  async ackBounds(userId: string, deviceId: string): Promise<AckBounds> {
+    const { rows } = await this.#pool.query<{ head: string | null; cursor: string | null }>(
+      `SELECT (SELECT max(id) FROM sync_op WHERE user_id = $1) AS head,
+              (SELECT last_seen_id FROM device_sync_cursor WHERE user_id = $1 AND device_id = $2) AS cursor`,
+      [userId, deviceId],
+    );
+    return { head: Number(rows[0]?.head ?? 0), cursor: Number(rows[0]?.cursor ?? 0) };
   }
 
   /** The stored cursor of a device, or 0 when it never acknowledged. */

@@ -1,7 +1,7 @@
+import { ManualScheduler } from "@syncline/testkit";
 import { MemoryClientStore } from "../memory-store.js";
 import { createSyncClient, type SyncClient, type SyncClientOptions } from "../sync-client.js";
 import { FakeServer } from "./fake-server.js";
-import { ManualScheduler } from "./manual-scheduler.js";
 
 /** One device: its client, store, and the scheduler driving it. */
 export interface Device {

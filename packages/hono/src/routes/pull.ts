@@ -1,8 +1,7 @@
 import { PullQuerySchema } from "@syncline/protocol";
+import type { SyncObserver, SyncStore } from "@syncline/server-core";
 import type { Handler } from "hono";
 import { invalidRequestError } from "../errors.js";
-import type { SyncObserver } from "../observer.js";
-import type { SyncStore } from "../store.js";
 import type { SyncEnv } from "./context.js";
 
 /** `GET /sync/ops?since=N&limit=M`: a page of the user's log. Never writes a cursor. */

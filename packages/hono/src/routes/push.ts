@@ -1,8 +1,6 @@
 import { PushRequestSchema, type PushResponse } from "@syncline/protocol";
+import type { Hub, SyncObserver, SyncStore } from "@syncline/server-core";
 import type { Handler } from "hono";
-import type { Hub } from "../hub.js";
-import type { SyncObserver } from "../observer.js";
-import type { SyncStore } from "../store.js";
 import { parseBody } from "./body.js";
 import type { SyncEnv } from "./context.js";
 

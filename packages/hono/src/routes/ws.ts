@@ -7,18 +7,21 @@ import {
   type PongFrame,
   PullQuerySchema,
   type ResyncRequiredFrame,
+  type Scheduler,
   SINCE_PARAM,
   SyncError,
 } from "@syncline/protocol";
+import {
+  type AckBuffer,
+  type Hub,
+  type HubSocket,
+  recordAck,
+  type SyncLogger,
+  type SyncStore,
+} from "@syncline/server-core";
 import type { Context, MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
-import type { AckBuffer } from "../ack-buffer.js";
 import { invalidRequestError } from "../errors.js";
-import type { Hub, HubSocket } from "../hub.js";
-import { setTimeoutAt } from "../long-timeout.js";
-import type { SyncLogger } from "../observer.js";
-import type { SyncStore } from "../store.js";
-import { recordAck } from "./ack.js";
 import type { SyncEnv } from "./context.js";
 
 const OPEN = 1;
@@ -45,11 +48,11 @@ function hubSocket(ws: WSContext, userId: string, deviceId: string): HubSocket {
  * {@link PING_REFILL_MS} (a token bucket).
  * @returns a function that says whether one more ping is allowed now
  */
-function pingAllowance(): () => boolean {
+function pingAllowance(scheduler: Scheduler): () => boolean {
   let tokens = PING_BURST;
-  let refilledAt = Date.now();
+  let refilledAt = scheduler.now();
   return () => {
-    const time = Date.now();
+    const time = scheduler.now();
     tokens = Math.min(PING_BURST, tokens + (time - refilledAt) / PING_REFILL_MS);
     refilledAt = time;
     if (tokens < 1) return false;
@@ -83,6 +86,8 @@ export interface WsRouteDeps {
   hub: Hub;
   acks: AckBuffer;
   logger: SyncLogger;
+  /** Time source of token expiry and the ping allowance. */
+  scheduler: Scheduler;
 }
 
 function sendResync(socket: HubSocket, compactedUpTo: number): void {
@@ -97,7 +102,7 @@ function sendResync(socket: HubSocket, compactedUpTo: number): void {
  * live ops. Accepts `{ "ack": N }` and `{ "type": "ping" }`.
  */
 export function wsRoute(upgradeWebSocket: UpgradeWebSocket, deps: WsRouteDeps) {
-  const { store, hub, acks, logger } = deps;
+  const { store, hub, acks, logger, scheduler } = deps;
   return upgradeWebSocket((c: Context<SyncEnv>) => {
     const { userId, deviceId, expiresAt } = c.var.auth;
     const sinceText = c.req.query(SINCE_PARAM);
@@ -105,7 +110,7 @@ export function wsRoute(upgradeWebSocket: UpgradeWebSocket, deps: WsRouteDeps) {
     let leave: (() => void) | undefined;
     let cancelExpiry: (() => void) | undefined;
     let closed = false;
-    const mayPing = pingAllowance();
+    const mayPing = pingAllowance(scheduler);
     let socket: HubSocket | undefined;
 
     const open = async (socket: HubSocket) => {
@@ -131,7 +136,7 @@ export function wsRoute(upgradeWebSocket: UpgradeWebSocket, deps: WsRouteDeps) {
         const opened = hubSocket(ws, userId, deviceId);
         socket = opened;
         if (expiresAt) {
-          cancelExpiry = setTimeoutAt(expiresAt.getTime(), () =>
+          cancelExpiry = scheduler.schedule(expiresAt.getTime() - scheduler.now(), () =>
             opened.close(CLOSE_CODE.tokenExpired, "token expired"),
           );
         }

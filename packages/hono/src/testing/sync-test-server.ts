@@ -9,16 +9,15 @@ import {
   ServerFrameSchema,
   type UpsertOp,
 } from "@syncline/protocol";
+import { AckBuffer, Hub, type HubOptions } from "@syncline/server-core";
 import { createTestDatabase } from "@syncline/testkit";
 import { Hono } from "hono";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import pg from "pg";
 import WebSocket from "ws";
-import { AckBuffer } from "../ack-buffer.js";
 import { jwtAuth } from "../auth.js";
 import { createSyncRoutes } from "../create-sync-routes.js";
 import { syncNotFound } from "../errors.js";
-import { Hub, type HubOptions } from "../hub.js";
 
 /** Options of {@link startSyncTestServer}. */
 export interface SyncTestServerOptions {

@@ -1,5 +1,5 @@
-import type { OpsFrame, StoredOp } from "@syncline/protocol";
-import { CLOSE_CODE, DEFAULT_PULL_LIMIT, isSyncError } from "@syncline/protocol";
+import type { OpsFrame, Scheduler, StoredOp } from "@syncline/protocol";
+import { CLOSE_CODE, DEFAULT_PULL_LIMIT, isSyncError, systemScheduler } from "@syncline/protocol";
 import type { SyncLogger, SyncObserver } from "./observer.js";
 import { silentLogger } from "./observer.js";
 import type { SyncStore } from "./store.js";
@@ -25,6 +25,8 @@ export interface HubOptions {
   maxBufferedBytes?: number;
   observer?: SyncObserver;
   logger?: SyncLogger;
+  /** Time source of the backlog's drain waits and the fan-out latency. @default systemScheduler */
+  scheduler?: Scheduler;
 }
 
 /** Unsent bytes after which a socket is closed as a slow consumer (R33): 4 MiB. */
@@ -62,6 +64,7 @@ export class Hub {
   readonly #maxBuffered: number;
   readonly #observer: SyncObserver;
   readonly #logger: SyncLogger;
+  readonly #scheduler: Scheduler;
   readonly #groups = new Map<string, UserGroup>();
   #open = 0;
 
@@ -70,6 +73,7 @@ export class Hub {
     this.#maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.#observer = options.observer ?? {};
     this.#logger = options.logger ?? silentLogger;
+    this.#scheduler = options.scheduler ?? systemScheduler;
   }
 
   /** Number of connected sockets. */
@@ -211,7 +215,7 @@ export class Hub {
       socket.bufferedAmount() > this.#maxBuffered && waited < 30_000;
       waited += 10
     ) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise<void>((resolve) => this.#scheduler.schedule(10, resolve));
     }
   }
 
@@ -265,7 +269,7 @@ export class Hub {
     if (!this.send(member.socket, JSON.stringify(frame))) return;
     if (live) {
       const newest = ops[ops.length - 1]!;
-      this.#observer.fannedOut?.(Date.now() - Date.parse(newest.wall_clock), ops.length);
+      this.#observer.fannedOut?.(this.#scheduler.now() - Date.parse(newest.wall_clock), ops.length);
     }
   }
 }

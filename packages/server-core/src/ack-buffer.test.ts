@@ -1,24 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { migrate, PgSyncStore } from "@syncline/pg-store";
 import type { Op } from "@syncline/protocol";
-import { createTestDatabase } from "@syncline/testkit";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualScheduler } from "@syncline/testkit";
+import { describe, expect, it } from "vitest";
 import { AckBuffer } from "./ack-buffer.js";
+import { MemorySyncStore } from "./memory-store.js";
 
-let pool: pg.Pool;
-let store: PgSyncStore;
-beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: (await createTestDatabase()).url });
-  await migrate(pool);
-  store = new PgSyncStore({ pool });
-});
-afterAll(async () => {
-  await store.close();
-  await pool.end();
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const scheduler = new ManualScheduler();
+const store = new MemorySyncStore({ scheduler });
 
 async function userWithOps(count: number) {
   const userId = randomUUID();
@@ -48,19 +36,23 @@ describe("AckBuffer (R53–R56)", () => {
 
   it("writes buffered ACKs to the store within the flush interval", async () => {
     const { userId, deviceId, ids } = await userWithOps(3);
-    const buffer = new AckBuffer({ store, flushIntervalMs: 100 });
+    const buffer = new AckBuffer({ store, flushIntervalMs: 100, scheduler });
     buffer.start();
     buffer.record(userId, deviceId, ids[2]!);
+    await scheduler.advance(99);
     expect(await store.cursor(userId, deviceId)).toBe(0);
-    for (let i = 0; i < 100 && (await store.cursor(userId, deviceId)) === 0; i++) await sleep(20);
+    await scheduler.advance(1);
     expect(await store.cursor(userId, deviceId)).toBe(ids[2]);
+    // And again at every interval.
+    buffer.record(userId, deviceId, ids[2]!, new Date(scheduler.now() + 1));
+    await scheduler.advance(100);
     expect(buffer.pending()).toEqual([]);
     await buffer.stop();
   });
 
   it("flushes on stop (shutdown)", async () => {
     const { userId, deviceId, ids } = await userWithOps(1);
-    const buffer = new AckBuffer({ store, flushIntervalMs: 60_000 });
+    const buffer = new AckBuffer({ store, flushIntervalMs: 60_000, scheduler });
     buffer.start();
     buffer.record(userId, deviceId, ids[0]!);
     await buffer.stop();
@@ -79,7 +71,7 @@ describe("AckBuffer (R53–R56)", () => {
   it("hands unflushed ACKs to compaction, which counts them", async () => {
     const { userId, deviceId, ids } = await userWithOps(4);
     // Stored cursor is old: three months ago, id 1 — stale on its own.
-    const now = new Date();
+    const now = new Date(scheduler.now());
     await store.ack(userId, deviceId, ids[0]!, new Date(now.getTime() - 100 * 86_400_000));
     const buffer = new AckBuffer({ store });
     buffer.record(userId, deviceId, ids[3]!, now);

@@ -1,15 +1,7 @@
+import { type Cancel, type Scheduler, systemScheduler } from "@syncline/protocol";
 import type { SyncLogger } from "./observer.js";
 import { silentLogger } from "./observer.js";
-import type { SyncStore } from "./store.js";
-
-/** An ACK received but not yet written to the store. */
-export interface PendingAck {
-  readonly userId: string;
-  readonly deviceId: string;
-  readonly lastSeenId: number;
-  /** When the newest ACK of the device arrived. */
-  readonly at: Date;
-}
+import type { PendingAck, SyncStore } from "./store.js";
 
 /** Options of {@link AckBuffer}. */
 export interface AckBufferOptions {
@@ -19,6 +11,8 @@ export interface AckBufferOptions {
   flushIntervalMs?: number;
   /** Logs failed flushes (the ACKs stay buffered and are retried). */
   logger?: SyncLogger;
+  /** Time source of the periodic flush and of each ACK's arrival time. @default systemScheduler */
+  scheduler?: Scheduler;
 }
 
 const key = (userId: string, deviceId: string) => `${userId}/${deviceId}`;
@@ -33,30 +27,41 @@ export class AckBuffer {
   readonly #store: Pick<SyncStore, "ack">;
   readonly #intervalMs: number;
   readonly #logger: SyncLogger;
+  readonly #scheduler: Scheduler;
   readonly #entries = new Map<string, PendingAck>();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #cancelTick: Cancel | undefined;
 
   constructor(options: AckBufferOptions) {
     this.#store = options.store;
     this.#intervalMs = options.flushIntervalMs ?? 5000;
     this.#logger = options.logger ?? silentLogger;
+    this.#scheduler = options.scheduler ?? systemScheduler;
   }
 
   /** Starts the periodic flush. */
   start(): void {
-    this.#timer ??= setInterval(() => void this.flush(), this.#intervalMs);
-    this.#timer.unref?.();
+    if (this.#cancelTick) return;
+    const tick = () => {
+      this.#cancelTick = this.#scheduler.schedule(this.#intervalMs, tick);
+      void this.flush();
+    };
+    this.#cancelTick = this.#scheduler.schedule(this.#intervalMs, tick);
   }
 
   /** Stops the periodic flush and writes what is buffered. */
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#cancelTick?.();
+    this.#cancelTick = undefined;
     await this.flush();
   }
 
   /** Records an ACK; keeps the highest id and the newest time per device. */
-  record(userId: string, deviceId: string, lastSeenId: number, at: Date = new Date()): PendingAck {
+  record(
+    userId: string,
+    deviceId: string,
+    lastSeenId: number,
+    at: Date = new Date(this.#scheduler.now()),
+  ): PendingAck {
     const k = key(userId, deviceId);
     const previous = this.#entries.get(k);
     const entry: PendingAck = {

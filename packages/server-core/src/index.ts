@@ -1,0 +1,23 @@
+export { AckBuffer, type AckBufferOptions } from "./ack-buffer.js";
+export { DEFAULT_MAX_BUFFERED_BYTES, Hub, type HubOptions, type HubSocket } from "./hub.js";
+export { MemorySyncStore, type MemorySyncStoreOptions } from "./memory-store.js";
+export { type SyncLogger, type SyncObserver, silentLogger } from "./observer.js";
+export { recordAck } from "./record-ack.js";
+export {
+  type AckBounds,
+  type CompactionReport,
+  type CompactOptions,
+  type CompactUserOptions,
+  DEFAULT_STALE_AFTER_MS,
+  type PendingAck,
+  type PullPage,
+  type PushNotice,
+  type SyncStore,
+  type UserCompaction,
+} from "./store.js";
+export {
+  ackAboveHead,
+  lamportConflict,
+  operationIdReused,
+  resyncRequired,
+} from "./store-errors.js";
