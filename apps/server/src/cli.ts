@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { migrate, PgNotifier, PgSyncStore } from "@syncline/pg-store";
+import { migrate, PgNotifier, PgSyncStore, runCompaction } from "@syncline/pg-store";
 import { UuidSchema } from "@syncline/protocol";
 import pg from "pg";
-import { runCompaction } from "./compaction.js";
 import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
 import { openDatabase } from "./database.js";
 import { parseDuration } from "./duration.js";

@@ -1,8 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { testDevice } from "./testing/device.js";
 import { useServerEnvironment } from "./testing/server-environment.js";
 
 const environment = useServerEnvironment();
+const PAUSE_AFTER_PUSH = fileURLToPath(new URL("./testing/pause-after-push.ts", import.meta.url));
 const start = environment.start;
 
 async function storedOps(userId: string): Promise<Array<{ id: number; operation_id: string }>> {
@@ -15,7 +17,7 @@ async function storedOps(userId: string): Promise<Array<{ id: number; operation_
 
 // R14, R17 (idempotent retry): kill the server mid-push; a retry with the same operation_id is stored once.
 it("server killed after the commit, before the response: the retry gets the same ids, no duplicates", async () => {
-  const paused = await start({ SYNCLINE_TEST_HOOKS: "pause-after-push" });
+  const paused = await start({}, { preload: PAUSE_AFTER_PUSH });
   const device = await testDevice(environment.env);
   const batch = [
     device.op("p1", "title", "a"),

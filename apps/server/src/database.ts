@@ -6,6 +6,7 @@ import {
   readPostmasterLock,
   startEmbeddedPostgres,
 } from "@syncline/embedded-pg";
+import { EMBEDDED_SERVE_LOCK_KEY } from "@syncline/pg-store";
 import pg from "pg";
 import { ConfigError } from "./config.js";
 
@@ -18,17 +19,6 @@ const EMBEDDED_CREDENTIALS = "postgres:postgres";
  * accept connections yet (starting) or any more (stopping).
  */
 const STARTING_POSTMASTER_WAIT_MS = 10_000;
-
-/**
- * Session advisory lock that a `serve` holds on its embedded cluster for its
- * whole life, so that a second `serve` on the same data dir is refused: the
- * cluster stops with the server that started it. It ends with the holder's
- * connection, so a killed server leaves no claim behind. A one-bigint key, so
- * it cannot meet pg-store's two-int per-user locks (0x53594e43, hashtext(user));
- * distinct from pg-store's migration lock (7164395402938470001) and the
- * compaction lock (7164395402938470002).
- */
-const EMBEDDED_SERVE_LOCK_KEY = "7164395402938470003";
 
 /** A database to use, and how to let go of it. */
 export interface Database {

@@ -2,43 +2,25 @@ import type { Server as HttpServer } from "node:http";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
 import { createSyncRoutes, jwtAuth, syncErrorHandler, syncNotFound } from "@syncline/hono";
-import { migrate, PgNotifier, PgSyncStore } from "@syncline/pg-store";
-import { MAX_CLIENT_FRAME_BYTES } from "@syncline/protocol";
-import { AckBuffer, Hub, type SyncStore } from "@syncline/server-core";
+import {
+  answerFlushRequests,
+  migrate,
+  PgNotifier,
+  PgSyncStore,
+  runCompaction,
+  SERVER_LISTENER_NAME,
+} from "@syncline/pg-store";
+import { type Cancel, MAX_CLIENT_FRAME_BYTES, systemScheduler } from "@syncline/protocol";
+import { AckBuffer, Hub } from "@syncline/server-core";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import pg from "pg";
 import type pino from "pino";
-import {
-  answerFlushRequests,
-  msUntilDaily,
-  runCompaction,
-  SERVER_LISTENER_NAME,
-} from "./compaction.js";
 import type { ServerConfig } from "./config.js";
+import { msUntilDaily } from "./daily.js";
 import { openDatabase } from "./database.js";
 import { createMetrics } from "./metrics.js";
 import { loadSigningKey } from "./signing-key.js";
-
-/**
- * Test-only (`SYNCLINE_TEST_HOOKS=pause-after-push`): a push commits, is
- * logged, and then never answers, so a crash test can SIGKILL the process
- * between the commit and the response.
- */
-function pauseAfterPush(store: PgSyncStore, logger: pino.Logger): SyncStore {
-  const push: SyncStore["push"] = async (...args) => {
-    const stored = await store.push(...args);
-    logger.warn({ ids: stored.map((op) => op.id) }, "test hook: push committed, pausing");
-    return new Promise<never>(() => {});
-  };
-  return new Proxy(store, {
-    get: (target, property) => {
-      if (property === "push") return push;
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
 
 /**
  * How long an idle keep-alive connection stays open (R67): above the 60 s of
@@ -127,10 +109,7 @@ export async function startServer(config: ServerConfig, logger: pino.Logger): Pr
   app.route(
     "/",
     createSyncRoutes({
-      store:
-        process.env.SYNCLINE_TEST_HOOKS === "pause-after-push"
-          ? pauseAfterPush(store, logger)
-          : store,
+      store,
       auth,
       upgradeWebSocket,
       hub: fanOut,
@@ -165,14 +144,14 @@ export async function startServer(config: ServerConfig, logger: pino.Logger): Pr
       logger.error({ err: error }, "compaction failed");
     }
   };
-  let compactionTimer: NodeJS.Timeout | undefined;
+  let cancelCompaction: Cancel | undefined;
   const scheduleCompaction = () => {
     if (!config.compactionAt) return;
-    compactionTimer = setTimeout(
+    const wait = msUntilDaily(config.compactionAt, new Date(systemScheduler.now()));
+    cancelCompaction = systemScheduler.schedule(
+      wait,
       () => void compact().then(scheduleCompaction),
-      msUntilDaily(config.compactionAt),
     );
-    compactionTimer.unref();
   };
   scheduleCompaction();
 
@@ -198,7 +177,7 @@ export async function startServer(config: ServerConfig, logger: pino.Logger): Pr
     port,
     stop() {
       stopping ??= (async () => {
-        clearTimeout(compactionTimer);
+        cancelCompaction?.();
         fanOut.closeAll();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -1,3 +1,14 @@
+export {
+  answerFlushRequests,
+  type CompactionOutcome,
+  FLUSH_DONE_CHANNEL,
+  FLUSH_REQUEST_CHANNEL,
+  type RunCompactionOptions,
+  requestAckFlush,
+  runCompaction,
+  SERVER_LISTENER_NAME,
+} from "./compaction-run.js";
+export { EMBEDDED_SERVE_LOCK_KEY } from "./locks.js";
 export { type MigrateResult, migrate } from "./migrate.js";
 export { MIGRATIONS } from "./migrations/all.js";
 export type { Migration } from "./migrations/migration.js";

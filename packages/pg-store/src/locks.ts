@@ -1,10 +1,23 @@
 import type pg from "pg";
 
 /**
- * Key of the session-level advisory lock that serializes {@link migrate}
- * across processes (one-bigint form: it cannot meet the two-int user locks).
+ * Every PostgreSQL advisory-lock key Syncline takes, in one place so no two
+ * meet. The session-level keys are one-bigint locks (7164395402938470001…),
+ * which cannot meet the two-int per-user locks (`USER_LOCK_NAMESPACE`,
+ * `hashtext(user_id)`).
  */
+
+/** Serializes `migrate` across processes. */
 export const MIGRATION_LOCK_KEY = "7164395402938470001";
+
+/** Lets one compaction run at a time across processes (R56). */
+export const COMPACTION_LOCK_KEY = "7164395402938470002";
+
+/**
+ * Held by the one `serve` of an embedded data dir for its whole life (R70),
+ * on a connection of its own, so it ends with the process.
+ */
+export const EMBEDDED_SERVE_LOCK_KEY = "7164395402938470003";
 
 /** First half of the two-int advisory lock taken per user ("SYNC"). */
 const USER_LOCK_NAMESPACE = 0x53594e43;

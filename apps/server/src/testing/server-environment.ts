@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { createTestDatabase } from "@syncline/testkit";
 import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
-import { type ServerProcess, startServerProcess } from "./server-process.js";
+import {
+  type ServerProcess,
+  type ServerProcessOptions,
+  startServerProcess,
+} from "./server-process.js";
 
 /** What {@link useServerEnvironment} gives a test file. */
 export interface ServerEnvironment {
@@ -13,7 +17,7 @@ export interface ServerEnvironment {
   /** A pool on the file's database, to look at the tables. */
   readonly pool: pg.Pool;
   /** Starts a server process on the file's database; killed after the file. */
-  start(extra?: Record<string, string>): Promise<ServerProcess>;
+  start(extra?: Record<string, string>, options?: ServerProcessOptions): Promise<ServerProcess>;
 }
 
 /**
@@ -26,8 +30,8 @@ export function useServerEnvironment(base: Record<string, string> = {}): ServerE
   const environment = {
     env: {} as Record<string, string>,
     pool: undefined as unknown as pg.Pool,
-    async start(extra: Record<string, string> = {}) {
-      const server = await startServerProcess({ ...environment.env, ...extra });
+    async start(extra: Record<string, string> = {}, options: ServerProcessOptions = {}) {
+      const server = await startServerProcess({ ...environment.env, ...extra }, options);
       servers.push(server);
       return server;
     },

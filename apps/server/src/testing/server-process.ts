@@ -31,6 +31,8 @@ export interface ServerProcessOptions {
    * container runtime or an OOM kill of the group would.
    */
   processGroup?: boolean;
+  /** A module to load before the server (`--import`), e.g. a test's fault injection. */
+  preload?: string;
 }
 
 /** Server processes still running, with whether each leads its own process group. */
@@ -78,7 +80,8 @@ export async function startServerProcess(
   options: ServerProcessOptions = {},
 ): Promise<ServerProcess> {
   const group = options.processGroup ?? false;
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve"], {
+  const preload = options.preload ? ["--import", options.preload] : [];
+  const child = spawn(process.execPath, ["--import", "tsx", ...preload, "src/cli.ts", "serve"], {
     cwd: APP_DIR,
     env: { ...process.env, PORT: "0", LOG_LEVEL: "info", SYNCLINE_COMPACTION_AT: "off", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { msUntilDaily } from "./compaction.js";
+import { msUntilDaily } from "./daily.js";
 
 describe("msUntilDaily (the nightly compaction schedule)", () => {
   it("waits until the time later today, or the same time tomorrow once it has passed", () => {

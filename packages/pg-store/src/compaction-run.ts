@@ -1,16 +1,20 @@
 import { randomUUID } from "node:crypto";
-import type { PgNotifier, PgSyncStore } from "@syncline/pg-store";
+import { type Scheduler, systemScheduler } from "@syncline/protocol";
 import type { AckBuffer, CompactionReport } from "@syncline/server-core";
 import type pg from "pg";
+import { COMPACTION_LOCK_KEY } from "./locks.js";
+import type { PgNotifier } from "./notifier.js";
+import type { PgSyncStore } from "./store.js";
 
 /** Channel on which a compaction asks every server to flush its buffered ACKs. */
 export const FLUSH_REQUEST_CHANNEL = "syncline_ack_flush";
 /** Channel on which a server answers a flush request once its ACKs are written. */
 export const FLUSH_DONE_CHANNEL = "syncline_ack_flushed";
-/** `application_name` of each server's listening connection, so a compaction can count them. */
+/**
+ * `application_name` a server gives its notifier's listening connection, so
+ * a compaction can count the servers it waits for (R56).
+ */
 export const SERVER_LISTENER_NAME = "syncline-server";
-/** Session advisory lock that lets one compaction run at a time across processes. */
-const COMPACTION_LOCK_KEY = "7164395402938470002";
 
 /**
  * Makes a server answer flush requests: on each, it writes its buffered ACKs,
@@ -35,6 +39,7 @@ export async function requestAckFlush(
   pool: pg.Pool,
   notifier: PgNotifier,
   waitMs: number,
+  scheduler: Scheduler = systemScheduler,
 ): Promise<{ answered: number; listening: number }> {
   const { rows } = await pool.query<{ n: string }>(
     "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
@@ -53,12 +58,12 @@ export async function requestAckFlush(
   });
   try {
     await notifier.notify(FLUSH_REQUEST_CHANNEL, requestId);
-    let timer: NodeJS.Timeout | undefined;
+    let cancel = () => {};
     await Promise.race([
       allAnswered,
-      new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
+      new Promise<void>((resolve) => (cancel = scheduler.schedule(waitMs, resolve))),
     ]);
-    clearTimeout(timer);
+    cancel();
   } finally {
     await stop();
   }
@@ -77,6 +82,8 @@ export interface RunCompactionOptions {
   flushWaitMs: number;
   /** This process's own ACK buffer, when it is a server. */
   acks?: AckBuffer;
+  /** Time source of the flush wait. @default systemScheduler */
+  scheduler?: Scheduler;
 }
 
 /** What {@link runCompaction} did. */
@@ -85,9 +92,12 @@ export type CompactionOutcome =
   | { result: "skipped"; reason: string };
 
 /**
- * One compaction over every user, run by at most one process at a time:
- * first every running server flushes its ACKs, then each user is compacted
- * with this process's own unflushed ACKs counted too.
+ * One compaction over every user, run by at most one process at a time
+ * (R56): first every running server flushes its ACKs, then each user is
+ * compacted with this process's own unflushed ACKs counted too. The flush
+ * handshake travels on {@link FLUSH_REQUEST_CHANNEL} / {@link FLUSH_DONE_CHANNEL}.
+ * @example
+ * const outcome = await runCompaction({ pool, store, notifier, staleAfterMs, flushWaitMs: 2000 });
  */
 export async function runCompaction(options: RunCompactionOptions): Promise<CompactionOutcome> {
   const lock = await options.pool.connect();
@@ -98,7 +108,12 @@ export async function runCompaction(options: RunCompactionOptions): Promise<Comp
     );
     if (!rows[0]?.locked) return { result: "skipped", reason: "another compaction is running" };
     try {
-      const flush = await requestAckFlush(options.pool, options.notifier, options.flushWaitMs);
+      const flush = await requestAckFlush(
+        options.pool,
+        options.notifier,
+        options.flushWaitMs,
+        options.scheduler,
+      );
       const report = await options.store.compact({
         staleAfterMs: options.staleAfterMs,
         pendingAcks: options.acks?.pending() ?? [],
@@ -111,13 +126,4 @@ export async function runCompaction(options: RunCompactionOptions): Promise<Comp
   } finally {
     lock.release();
   }
-}
-
-/** Milliseconds from `now` until the next `HH:MM` UTC. */
-export function msUntilDaily(at: string, now: Date = new Date()): number {
-  const [hours, minutes] = at.split(":").map(Number) as [number, number];
-  const next = new Date(now);
-  next.setUTCHours(hours, minutes, 0, 0);
-  if (next <= now) next.setUTCDate(next.getUTCDate() + 1);
-  return next.getTime() - now.getTime();
 }

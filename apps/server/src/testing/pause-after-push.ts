@@ -1,0 +1,15 @@
+/**
+ * Preloaded into a server process by crash.pg.test.ts (`--import`): every
+ * push commits, is announced on stdout as a log line with the stored ids,
+ * and then never answers, so the test can SIGKILL the server between the
+ * commit and the response. Production code has no hook for it.
+ */
+import { PgSyncStore } from "@syncline/pg-store";
+
+const push = PgSyncStore.prototype.push;
+PgSyncStore.prototype.push = async function pausedPush(this: PgSyncStore, ...args) {
+  const stored = await push.apply(this, args);
+  const line = { msg: "test hook: push committed, pausing", ids: stored.map((op) => op.id) };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+  return new Promise<never>(() => {});
+};
