@@ -11,13 +11,21 @@ export default defineConfig({
   resolve: {
     alias: [
       {
+        find: /^@syncline\/([a-z-]+)\/([a-z-]+)$/,
+        replacement: `${root}packages/$1/src/$2/index.ts`,
+      },
+      {
+        find: /^@syncline\/(desktop-client)$/,
+        replacement: `${root}apps/$1/src/index.ts`,
+      },
+      {
         find: /^@syncline\/([a-z-]+)$/,
         replacement: `${root}packages/$1/src/index.ts`,
       },
     ],
   },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts"],
+    include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts", "e2e/src/**/*.test.ts"],
     globalSetup: ["packages/testkit/src/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Traces docs/PROTOCOL.md's rules to the tests that cite them (electric-sql's
 // SPEC.md habit): a test cites a rule by its number (`R22`, or a range
-// `R25–R27`) in its name or a comment. The "Rule coverage" table at the end of
+// `R25–R27`) in its name or a comment. Tests are the *.test.ts files and the
+// store conformance suites (src/conformance/), which run from test files. The "Rule coverage" table at the end of
 // the spec lists, per rule, the test files that cite it, or why none needs to
 // ("by construction: …", "not tested: …", kept by hand).
 //
@@ -24,7 +25,7 @@ function testFiles(dir) {
     if (SKIP.has(name)) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) found.push(...testFiles(path));
-    else if (name.endsWith(".test.ts")) found.push(path);
+    else if (name.endsWith(".test.ts") || path.includes("/src/conformance/")) found.push(path);
   }
   return found;
 }
@@ -45,7 +46,7 @@ const defined = [...spec.matchAll(/^\*\*R(\d+) \(([^)]*)\)/gm)]
   .map((m) => ({ rule: Number(m[1]), name: m[2] }))
   .sort((a, b) => a.rule - b.rule);
 const citations = new Map(defined.map(({ rule }) => [rule, new Set()]));
-for (const file of [...testFiles(join(root, "packages")), ...testFiles(join(root, "apps"))]) {
+for (const file of ["packages", "apps", "e2e"].flatMap((dir) => testFiles(join(root, dir)))) {
   const path = relative(root, file);
   for (const rule of citedRules(readFileSync(file, "utf8"))) citations.get(rule)?.add(path);
 }

@@ -2,8 +2,6 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { findFreePort } from "@syncline/embedded-pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useServerEnvironment } from "../testing/server-environment.js";
-import { runCli, type ServerProcess } from "../testing/server-process.js";
 import {
   clientDir,
   eventually,
@@ -11,7 +9,9 @@ import {
   removeClientFiles,
   type TestClient,
   userToken,
-} from "./clients.js";
+} from "./testing/clients.js";
+import { useServerEnvironment } from "./testing/server-environment.js";
+import { runCli, type ServerProcess } from "./testing/server-process.js";
 
 // Issue acceptance, end to end: real server processes, real SQLite clients.
 const environment = useServerEnvironment({ SYNCLINE_ACK_FLUSH_MS: "100" });

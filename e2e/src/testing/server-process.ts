@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/** The server package's directory: child processes run the CLI from source with tsx. */
-const APP_DIR = fileURLToPath(new URL("../..", import.meta.url));
+/** The server app's directory: child processes run its CLI from source with tsx. */
+const APP_DIR = fileURLToPath(new URL("../../../apps/server", import.meta.url));
 
 /** A `syncline-server serve` child process. */
 export interface ServerProcess {

@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openPlaylists, type Playlists } from "@syncline/desktop-client";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, userToken } from "../../server/src/e2e/clients.js";
-import { useServerEnvironment } from "../../server/src/testing/server-environment.js";
-import type { ServerProcess } from "../../server/src/testing/server-process.js";
-import { openPlaylists, type Playlists } from "./playlists.js";
+import { eventually, userToken } from "./testing/clients.js";
+import { useServerEnvironment } from "./testing/server-environment.js";
+import type { ServerProcess } from "./testing/server-process.js";
 
 // Two app instances (two devices of one user, two SQLite files) against a real server process.
 const environment = useServerEnvironment({ SYNCLINE_ACK_FLUSH_MS: "100" });

@@ -5,12 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, userToken } from "../../server/src/e2e/clients.js";
-import { useServerEnvironment } from "../../server/src/testing/server-environment.js";
-import type { ServerProcess } from "../../server/src/testing/server-process.js";
+import { eventually, userToken } from "./testing/clients.js";
+import { useServerEnvironment } from "./testing/server-environment.js";
+import type { ServerProcess } from "./testing/server-process.js";
 
 // The CLI as a real child process, from source, against a real server process.
-const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
+/** The desktop app's directory: its CLI runs from source with tsx. */
+const APP_DIR = fileURLToPath(new URL("../../apps/desktop-client", import.meta.url));
 const environment = useServerEnvironment();
 let server: ServerProcess;
 let dir: string;

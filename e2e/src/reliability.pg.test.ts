@@ -4,9 +4,6 @@ import { join } from "node:path";
 import { createHttpTransport, type Transport } from "@syncline/client";
 import { LAMPORT_RECEIVE_CEILING, MAX_LAMPORT_TS, type Op } from "@syncline/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDevice } from "../testing/device.js";
-import { useServerEnvironment } from "../testing/server-environment.js";
-import { runCli, type ServerProcess } from "../testing/server-process.js";
 import {
   clientDir,
   eventually,
@@ -14,7 +11,10 @@ import {
   removeClientFiles,
   type TestClient,
   userToken,
-} from "./clients.js";
+} from "./testing/clients.js";
+import { testDevice } from "./testing/device.js";
+import { useServerEnvironment } from "./testing/server-environment.js";
+import { runCli, type ServerProcess } from "./testing/server-process.js";
 
 // Defects found by trying the server as an attacker or an unlucky user would,
 // each replayed against a real server process and real SQLite clients.

@@ -9,7 +9,7 @@ import {
 } from "@syncline/client";
 import { SqliteClientStore } from "@syncline/client-sqlite";
 import type Database from "better-sqlite3";
-import { runCli } from "../testing/server-process.js";
+import { runCli } from "./server-process.js";
 
 /** Mints a token for `userId` without a device claim: the client sends its own device id. */
 export async function userToken(env: Record<string, string>, userId: string): Promise<string> {

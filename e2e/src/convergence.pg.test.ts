@@ -3,9 +3,15 @@ import { join } from "node:path";
 import { materialize, reduceOps, type StoredOp, StoredOpSchema } from "@syncline/protocol";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { useServerEnvironment } from "../testing/server-environment.js";
-import type { ServerProcess } from "../testing/server-process.js";
-import { clientDir, eventually, openClient, removeClientFiles, userToken } from "./clients.js";
+import {
+  clientDir,
+  eventually,
+  openClient,
+  removeClientFiles,
+  userToken,
+} from "./testing/clients.js";
+import { useServerEnvironment } from "./testing/server-environment.js";
+import type { ServerProcess } from "./testing/server-process.js";
 
 // Convergence with the server in the loop: whatever two devices of one user do to the same
 // fields at the same time, both end with the state the server's log reduces to.

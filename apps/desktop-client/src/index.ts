@@ -1,0 +1,7 @@
+export {
+  type OpenPlaylistsOptions,
+  openPlaylists,
+  type Playlist,
+  PlaylistNotFoundError,
+  type Playlists,
+} from "./playlists.js";
