@@ -18,7 +18,8 @@ module.exports = {
     },
     {
       name: "client-knows-no-store-adapter-or-server",
-      comment: "The client engine talks to ports; store adapters and the server side sit elsewhere.",
+      comment:
+        "The client engine talks to ports; store adapters and the server side sit elsewhere.",
       severity: "error",
       from: { path: "^packages/client/src/", pathNot: notShipped },
       to: { path: "^packages/(client-sqlite|pg-store|hono|server-core)/" },
