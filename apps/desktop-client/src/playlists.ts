@@ -103,11 +103,11 @@ export function openPlaylists(options: OpenPlaylistsOptions): Playlists {
     token: options.token,
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
     onApply(db, batch) {
-      if (batch.reset) rebuildPlaylists(db, client.list(PLAYLIST));
+      if (batch.reset) rebuildPlaylists(db, batch.list(PLAYLIST));
       else {
         for (const op of batch.ops) {
           if (op.entity_type === PLAYLIST)
-            mirrorPlaylist(db, op.entity_id, client.read(PLAYLIST, op.entity_id));
+            mirrorPlaylist(db, op.entity_id, batch.read(PLAYLIST, op.entity_id));
         }
       }
       changed();

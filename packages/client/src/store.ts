@@ -77,7 +77,9 @@ export interface StoreTx<Db = unknown> extends LwwTarget {
 export interface ClientStore<Db = unknown> {
   /**
    * Runs `fn` in one transaction: all its writes commit together, or none
-   * when it throws (the error is rethrown). `fn` must be synchronous.
+   * when it throws (the error is rethrown). `fn` must be synchronous. A call
+   * from inside `fn` (e.g. from the `onApply` hook) joins the transaction
+   * under way: it sees its writes and commits or rolls back with it.
    */
   transaction<T>(fn: (tx: StoreTx<Db>) => T): T;
 }

@@ -212,6 +212,31 @@ export function describeClientStore(name: string, open: () => StoreFixture): voi
       });
     });
 
+    it("C12: a transaction opened inside another joins it: it sees the outer writes, and a throw rolls back both", () => {
+      const { store } = open();
+      store.transaction((outer) => {
+        outer.enqueue(localOp(1));
+        outer.setCursor(3);
+        store.transaction((inner) => {
+          expect(inner.pendingCount()).toBe(1);
+          expect(inner.cursor()).toBe(3);
+          inner.setLamport(9);
+        });
+        expect(outer.lamport()).toBe(9);
+      });
+      expect(() =>
+        store.transaction((outer) => {
+          outer.setCursor(4);
+          store.transaction((inner) => inner.enqueue(localOp(2)));
+          throw new Error("app failure");
+        }),
+      ).toThrow("app failure");
+      store.transaction((tx) => {
+        expect(tx.cursor()).toBe(3);
+        expect(tx.pending().map((p) => p.op.lamport_ts)).toEqual([1]);
+      });
+    });
+
     it("server state equals the protocol reducer for any ops, order, paging and duplicates", () => {
       const { store } = open();
       fc.assert(
