@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { createHttpTransport, createSyncClient } from "@syncline/client";
 import { SqliteClientStore } from "@syncline/client-sqlite";
 import { startEmbeddedPostgres } from "@syncline/embedded-pg";
-import { migrate, PgSyncStore } from "@syncline/pg-store";
+import { migratePgStore, PgSyncStore } from "@syncline/pg-store";
 import type { Op } from "@syncline/protocol";
 import pg from "pg";
 import pino from "pino";
@@ -49,7 +49,7 @@ const embedded = given ? undefined : await startEmbeddedPostgres();
 const url = given ?? embedded!.url;
 const dataDir = await mkdtemp(join(tmpdir(), "syncline-bench-"));
 const pool = new pg.Pool({ connectionString: url });
-await migrate(pool);
+await migratePgStore(pool);
 const store = new PgSyncStore({ pool });
 const server = await startServer(
   loadConfig({

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { migrate, PgNotifier, PgSyncStore, runCompaction } from "@syncline/pg-store";
+import { migratePgStore, PgNotifier, PgSyncStore, runCompaction } from "@syncline/pg-store";
 import { UuidSchema } from "@syncline/protocol";
 import pg from "pg";
 import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
@@ -106,7 +106,7 @@ async function serveCommand(config: ServerConfig): Promise<void> {
 }
 
 async function migrateCommand(config: ServerConfig): Promise<void> {
-  const result = await withDatabase(config, (pool) => migrate(pool));
+  const result = await withDatabase(config, (pool) => migratePgStore(pool));
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -124,7 +124,7 @@ async function compactCommand(
   if (staleAfterMs === undefined)
     throw new UsageError(`--stale-after must be a duration such as 90d, got '${staleText}'`);
   const outcome = await withDatabase(config, async (pool) => {
-    await migrate(pool);
+    await migratePgStore(pool);
     const notifier = new PgNotifier({ pool });
     const store = new PgSyncStore({ pool, notifier });
     try {

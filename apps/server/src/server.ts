@@ -4,7 +4,7 @@ import { createNodeWebSocket } from "@hono/node-ws";
 import { createSyncRoutes, jwtAuth, syncErrorHandler, syncNotFound } from "@syncline/hono";
 import {
   answerFlushRequests,
-  migrate,
+  migratePgStore,
   PgNotifier,
   PgSyncStore,
   runCompaction,
@@ -47,7 +47,7 @@ export async function startServer(config: ServerConfig, logger: pino.Logger): Pr
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const pool = new pg.Pool({ connectionString: database.url, max: 20 });
   pool.on("error", (error) => logger.error({ err: error }, "idle database connection failed"));
-  await migrate(pool);
+  await migratePgStore(pool);
 
   const metrics = createMetrics();
   const key = await loadSigningKey(config.dataDir);

@@ -1,7 +1,7 @@
 import type { Database } from "better-sqlite3";
 
 /** One versioned step of the schema. */
-export interface Migration {
+export interface SqliteStoreMigration {
   /** 1, 2, 3, …: one more than the previous migration. */
   readonly version: number;
   /** Short label, recorded with the version. */
@@ -34,7 +34,10 @@ export class SchemaTooNewError extends Error {
  * @returns the schema version now in the database
  * @throws SchemaTooNewError when the database is newer than `migrations`
  */
-export function migrate(db: Database, migrations: readonly Migration[]): number {
+export function migrateSqliteStore(
+  db: Database,
+  migrations: readonly SqliteStoreMigration[],
+): number {
   migrations.forEach((migration, i) => {
     if (migration.version !== i + 1) {
       throw new RangeError(
@@ -56,7 +59,7 @@ export function migrate(db: Database, migrations: readonly Migration[]): number 
   const record = db.prepare(
     "INSERT INTO syncline_migration (version, name, applied_at) VALUES (?, ?, ?)",
   );
-  const step = db.transaction((migration: Migration) => {
+  const step = db.transaction((migration: SqliteStoreMigration) => {
     if ((current.get() as number) >= migration.version) return;
     migration.up(db);
     record.run(migration.version, migration.name, new Date().toISOString());

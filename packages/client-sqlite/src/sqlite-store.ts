@@ -8,8 +8,8 @@ import type {
 } from "@syncline/client";
 import type { JsonValue, Op } from "@syncline/protocol";
 import Sqlite, { type Database } from "better-sqlite3";
-import { migrate } from "./migrate.js";
-import { MIGRATIONS } from "./migrations/index.js";
+import { migrateSqliteStore } from "./migrate.js";
+import { SQLITE_STORE_MIGRATIONS } from "./migrations/index.js";
 
 /** Options of {@link SqliteClientStore}. */
 export interface SqliteClientStoreOptions {
@@ -80,7 +80,7 @@ export class SqliteClientStore implements ClientStore<Database> {
     this.db = typeof database === "string" ? new Sqlite(database) : database;
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    migrate(this.db, MIGRATIONS);
+    migrateSqliteStore(this.db, SQLITE_STORE_MIGRATIONS);
     const tx = storeTx(this.db);
     this.#run = this.db.transaction((fn: (tx: StoreTx<Database>) => unknown) => fn(tx));
   }

@@ -11,7 +11,7 @@ import { performance } from "node:perf_hooks";
 import { startEmbeddedPostgres } from "@syncline/embedded-pg";
 import type { Op } from "@syncline/protocol";
 import pg from "pg";
-import { migrate, PgSyncStore } from "../src/index.js";
+import { migratePgStore, PgSyncStore } from "../src/index.js";
 
 const TOTAL_OPS = 100_000;
 const BATCH = 500;
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
   try {
-    await migrate(pool);
+    await migratePgStore(pool);
     await pool.query("CREATE TABLE sync_op_raw (LIKE sync_op INCLUDING ALL)");
     const batches = workload();
     const store = new PgSyncStore({ pool });

@@ -1,7 +1,7 @@
 import { describeSyncStoreConformance } from "@syncline/server-core/conformance";
 import { createTestDatabase } from "@syncline/testkit";
 import pg from "pg";
-import { migrate } from "./migrate.js";
+import { migratePgStore } from "./migrate.js";
 import { PgSyncStore } from "./store.js";
 
 // The SyncStore conformance suite (R3, R4, R9, R13–R20, R22–R27, R40, R44, R47,
@@ -10,7 +10,7 @@ import { PgSyncStore } from "./store.js";
 describeSyncStoreConformance("PgSyncStore", async () => {
   const { url } = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: url, max: 20 });
-  await migrate(pool);
+  await migratePgStore(pool);
   const store = new PgSyncStore({ pool });
   return {
     store,

@@ -9,9 +9,9 @@ export {
   SERVER_LISTENER_NAME,
 } from "./compaction-run.js";
 export { EMBEDDED_SERVE_LOCK_KEY } from "./locks.js";
-export { type MigrateResult, migrate } from "./migrate.js";
-export { MIGRATIONS } from "./migrations/all.js";
-export type { Migration } from "./migrations/migration.js";
+export { type MigrateResult, migratePgStore } from "./migrate.js";
+export { PG_STORE_MIGRATIONS } from "./migrations/all.js";
+export type { PgStoreMigration } from "./migrations/migration.js";
 export { type NotificationHandler, PgNotifier, type PgNotifierOptions } from "./notifier.js";
 export { PUSH_CHANNEL, PushNoticeSchema } from "./push-notice.js";
 export { PgSyncStore, type PgSyncStoreOptions, type PullOptions } from "./store.js";

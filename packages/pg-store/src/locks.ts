@@ -7,7 +7,7 @@ import type pg from "pg";
  * `hashtext(user_id)`).
  */
 
-/** Serializes `migrate` across processes. */
+/** Serializes `migratePgStore` across processes. */
 export const MIGRATION_LOCK_KEY = "7164395402938470001";
 
 /** Lets one compaction run at a time across processes (R56). */

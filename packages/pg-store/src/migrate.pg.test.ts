@@ -1,8 +1,8 @@
 import { createTestDatabase } from "@syncline/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "./migrate.js";
-import { MIGRATIONS } from "./migrations/all.js";
+import { migratePgStore } from "./migrate.js";
+import { PG_STORE_MIGRATIONS } from "./migrations/all.js";
 
 const pools: pg.Pool[] = [];
 afterAll(() => Promise.all(pools.map((pool) => pool.end())));
@@ -28,7 +28,7 @@ async function recorded(pool: pg.Pool): Promise<number[]> {
   return rows.map((row) => row.version);
 }
 
-const ALL_VERSIONS = MIGRATIONS.map((migration) => migration.version);
+const ALL_VERSIONS = PG_STORE_MIGRATIONS.map((migration) => migration.version);
 const SCHEMA = [
   "device_sync_cursor",
   "sync_compaction_watermark",
@@ -50,9 +50,9 @@ describe("migrate", () => {
   });
 
   it("creates the schema, records every version, and is a no-op the second time", async () => {
-    expect(await migrate(sequential)).toEqual({ applied: ALL_VERSIONS });
+    expect(await migratePgStore(sequential)).toEqual({ applied: ALL_VERSIONS });
     expect(await tables(sequential)).toEqual(SCHEMA);
-    expect(await migrate(sequential)).toEqual({ applied: [] });
+    expect(await migratePgStore(sequential)).toEqual({ applied: [] });
     expect(await recorded(sequential)).toEqual(ALL_VERSIONS);
   });
 
@@ -74,7 +74,7 @@ describe("migrate", () => {
   });
 
   it("applies each migration exactly once when several processes start at once", async () => {
-    const results = await Promise.all(concurrent.map((pool) => migrate(pool)));
+    const results = await Promise.all(concurrent.map((pool) => migratePgStore(pool)));
     const applied = results.map((result) => result.applied);
     expect(applied.filter((versions) => versions.length > 0)).toEqual([ALL_VERSIONS]);
     expect(await recorded(concurrent[0]!)).toEqual(ALL_VERSIONS);
@@ -87,12 +87,16 @@ describe("migrate", () => {
       name: "broken",
       sql: "CREATE TABLE half_done (id INT); SELECT 1 / 0;",
     };
-    await expect(migrate(failing, [...MIGRATIONS, broken])).rejects.toThrow(/division by zero/);
+    await expect(migratePgStore(failing, [...PG_STORE_MIGRATIONS, broken])).rejects.toThrow(
+      /division by zero/,
+    );
     expect(await recorded(failing)).toEqual(ALL_VERSIONS);
     expect(await tables(failing)).toEqual(SCHEMA);
 
     const fixed = { ...broken, sql: "CREATE TABLE half_done (id INT);" };
-    expect(await migrate(failing, [...MIGRATIONS, fixed])).toEqual({ applied: [99] });
+    expect(await migratePgStore(failing, [...PG_STORE_MIGRATIONS, fixed])).toEqual({
+      applied: [99],
+    });
     expect(await recorded(failing)).toEqual([...ALL_VERSIONS, 99]);
   });
 });

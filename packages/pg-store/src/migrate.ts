@@ -1,10 +1,10 @@
 import type pg from "pg";
 import { MIGRATION_LOCK_KEY } from "./locks.js";
-import { MIGRATIONS } from "./migrations/all.js";
-import type { Migration } from "./migrations/migration.js";
+import { PG_STORE_MIGRATIONS } from "./migrations/all.js";
+import type { PgStoreMigration } from "./migrations/migration.js";
 import { inTransaction, withClient } from "./transaction.js";
 
-/** What one {@link migrate} call did. */
+/** What one {@link migratePgStore} call did. */
 export interface MigrateResult {
   /** Versions this call applied, ascending; empty when the schema was already current. */
   readonly applied: number[];
@@ -19,11 +19,11 @@ export interface MigrateResult {
  * @param migrations the history to apply; defaults to the package's own
  * @example
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
- * await migrate(pool);
+ * await migratePgStore(pool);
  */
-export function migrate(
+export function migratePgStore(
   pool: pg.Pool,
-  migrations: readonly Migration[] = MIGRATIONS,
+  migrations: readonly PgStoreMigration[] = PG_STORE_MIGRATIONS,
 ): Promise<MigrateResult> {
   return withClient(pool, async (client) => {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);

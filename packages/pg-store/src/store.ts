@@ -22,7 +22,7 @@ import { withTransaction } from "./transaction.js";
 export interface PgSyncStoreOptions {
   /**
    * The pool every query runs on. The store never ends it. Run
-   * {@link migrate} on it before the first call.
+   * {@link migratePgStore} on it before the first call.
    */
   pool: pg.Pool;
   /**
@@ -48,7 +48,7 @@ export type PullOptions = Partial<PullPage>;
  * {@link SyncError}s for their violations.
  * @example
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
- * await migrate(pool);
+ * await migratePgStore(pool);
  * const store = new PgSyncStore({ pool });
  * const [pushed] = await store.push(userId, deviceId, ops);
  * const page = await store.pull(userId, { since: 0 });

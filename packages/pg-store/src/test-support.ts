@@ -3,7 +3,7 @@ import type { DeleteOp, JsonValue, StoredOp, UpsertOp } from "@syncline/protocol
 import { createTestDatabase } from "@syncline/testkit";
 import pg from "pg";
 import { afterAll } from "vitest";
-import { migrate } from "./migrate.js";
+import { migratePgStore } from "./migrate.js";
 import { PgSyncStore } from "./store.js";
 
 /** A migrated fresh database for the calling test file, with a pool and a store over it. */
@@ -20,7 +20,7 @@ export interface TestStore {
 export async function openTestStore(): Promise<TestStore> {
   const { url } = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: url, max: 20 });
-  await migrate(pool);
+  await migratePgStore(pool);
   const store = new PgSyncStore({ pool });
   afterAll(async () => {
     await store.close();

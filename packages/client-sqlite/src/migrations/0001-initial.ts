@@ -1,10 +1,10 @@
-import type { Migration } from "../migrate.js";
+import type { SqliteStoreMigration } from "../migrate.js";
 
 /**
  * Version 1: settings (device id, Lamport counter, cursor), the pending-op
  * queue, and the op-derived server state (fields and entity tombstones).
  */
-export const initial: Migration = {
+export const initial: SqliteStoreMigration = {
   version: 1,
   name: "initial",
   up(db) {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
-import { migrate, PgSyncStore } from "@syncline/pg-store";
+import { migratePgStore, PgSyncStore } from "@syncline/pg-store";
 import {
   MAX_CLIENT_FRAME_BYTES,
   type ServerFrame,
@@ -52,7 +52,7 @@ export type SignToken = (claims: {
 export async function startSyncTestServer(options: SyncTestServerOptions = {}) {
   const db = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 10 });
-  await migrate(pool);
+  await migratePgStore(pool);
   const store = new PgSyncStore({ pool });
   const { privateKey, publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
   const kid = "test-key";

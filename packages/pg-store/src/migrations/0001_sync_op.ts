@@ -1,11 +1,11 @@
-import type { Migration } from "./migration.js";
+import type { PgStoreMigration } from "./migration.js";
 
 /**
  * The op log. `id` is the server order (last-writer-wins); the two UNIQUE
  * constraints back idempotency and per-device Lamport monotonicity; the
  * `(user_id, id)` index serves pulls, the head lookup and compaction.
  */
-export const syncOpMigration: Migration = {
+export const syncOpMigration: PgStoreMigration = {
   version: 1,
   name: "sync_op",
   sql: `

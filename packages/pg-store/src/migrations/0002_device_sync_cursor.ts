@@ -1,11 +1,11 @@
-import type { Migration } from "./migration.js";
+import type { PgStoreMigration } from "./migration.js";
 
 /**
  * One cursor per device: the highest op id it acknowledged and when it last
  * acknowledged anything. The `(user_id, last_seen_at, last_seen_id)` index
  * serves compaction's MIN over fresh devices.
  */
-export const deviceSyncCursorMigration: Migration = {
+export const deviceSyncCursorMigration: PgStoreMigration = {
   version: 2,
   name: "device_sync_cursor",
   sql: `

@@ -1,7 +1,7 @@
-import type { Migration } from "./migration.js";
+import type { PgStoreMigration } from "./migration.js";
 
 /** Per user: ops with `id` below `compacted_up_to` have been collapsed. */
-export const syncCompactionWatermarkMigration: Migration = {
+export const syncCompactionWatermarkMigration: PgStoreMigration = {
   version: 3,
   name: "sync_compaction_watermark",
   sql: `

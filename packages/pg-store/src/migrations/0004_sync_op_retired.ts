@@ -1,4 +1,4 @@
-import type { Migration } from "./migration.js";
+import type { PgStoreMigration } from "./migration.js";
 
 /**
  * What compaction keeps of each op it removes (R68): enough to answer a late
@@ -7,7 +7,7 @@ import type { Migration } from "./migration.js";
  * against the op's (`content_md5`: the MD5 of its canonical JSONB content,
  * see `retiredContentMd5`), without keeping the value itself.
  */
-export const syncOpRetiredMigration: Migration = {
+export const syncOpRetiredMigration: PgStoreMigration = {
   version: 4,
   name: "sync_op_retired",
   sql: `

@@ -2,10 +2,10 @@ import { syncOpMigration } from "./0001_sync_op.js";
 import { deviceSyncCursorMigration } from "./0002_device_sync_cursor.js";
 import { syncCompactionWatermarkMigration } from "./0003_sync_compaction_watermark.js";
 import { syncOpRetiredMigration } from "./0004_sync_op_retired.js";
-import type { Migration } from "./migration.js";
+import type { PgStoreMigration } from "./migration.js";
 
 /** Every migration shipped with the package, in version order. */
-export const MIGRATIONS: readonly Migration[] = [
+export const PG_STORE_MIGRATIONS: readonly PgStoreMigration[] = [
   syncOpMigration,
   deviceSyncCursorMigration,
   syncCompactionWatermarkMigration,

@@ -1,5 +1,5 @@
-/** One schema change, applied once per database by {@link migrate}. */
-export interface Migration {
+/** One schema change, applied once per database by {@link migratePgStore}. */
+export interface PgStoreMigration {
   /** Position in the history; applied in ascending order, never reused. */
   readonly version: number;
   /** Short name, recorded with the version. */
