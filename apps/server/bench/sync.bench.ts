@@ -12,7 +12,7 @@ import { createHttpTransport, createSyncClient } from "@syncline/client";
 import { SqliteClientStore } from "@syncline/client-sqlite";
 import { startEmbeddedPostgres } from "@syncline/embedded-pg";
 import { migratePgStore, PgSyncStore } from "@syncline/pg-store";
-import type { Op } from "@syncline/protocol";
+import { ACCESS_TOKEN_PARAM, type Op, OPS_PATH, WS_PATH } from "@syncline/protocol";
 import pg from "pg";
 import pino from "pino";
 import WebSocket from "ws";
@@ -75,7 +75,7 @@ try {
   const token = await key.sign({ userId: randomUUID(), deviceId: randomUUID(), ttlSeconds: 3600 });
   started = performance.now();
   for (const ops of httpBatches) {
-    const response = await fetch(`${server.url}/sync/ops`, {
+    const response = await fetch(`${server.url}${OPS_PATH}`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({ ops }),
@@ -100,7 +100,7 @@ try {
     Array.from({ length: DEVICES }, async () => {
       const deviceToken = await key.sign({ userId, deviceId: randomUUID(), ttlSeconds: 3600 });
       const ws = new WebSocket(
-        `${server.url.replace("http", "ws")}/sync/ws?access_token=${deviceToken}`,
+        `${server.url.replace("http", "ws")}${WS_PATH}?${ACCESS_TOKEN_PARAM}=${deviceToken}`,
       );
       ws.on("message", (data) => {
         const frame = JSON.parse(String(data));
@@ -130,7 +130,7 @@ try {
     };
     const expected = (i + 1) * DEVICES;
     sentAt.set(op.operation_id, performance.now());
-    const response = await fetch(`${server.url}/sync/ops`, {
+    const response = await fetch(`${server.url}${OPS_PATH}`, {
       method: "POST",
       headers: { authorization: `Bearer ${pusherToken}`, "content-type": "application/json" },
       body: JSON.stringify({ ops: [op] }),
