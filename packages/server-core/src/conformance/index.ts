@@ -11,6 +11,8 @@ import { describeRetryConformance } from "./retry.js";
 import type { OpenConformanceSubject } from "./subject.js";
 import { describeVisibilityConformance } from "./visibility.js";
 
+export { pullAll } from "./log.js";
+export { remove, upsert, uuid } from "./ops.js";
 export type { ConformanceSubject, OpenConformanceSubject } from "./subject.js";
 
 /**
