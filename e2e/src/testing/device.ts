@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
 import {
+  type JsonValue,
   type Op,
   PullResponseSchema,
   PushResponseSchema,
   type ServerFrame,
   ServerFrameSchema,
+  type UpsertOp,
 } from "@syncline/protocol";
+import { upsert } from "@syncline/server-core/conformance";
 import WebSocket from "ws";
 import { runCli } from "./server-process.js";
 
@@ -27,16 +30,8 @@ export async function testDevice(
     userId,
     deviceId,
     token,
-    op(entity_id: string, field: string, value: unknown): Op {
-      return {
-        operation_id: randomUUID(),
-        lamport_ts: ++lamport,
-        entity_type: "playlist",
-        entity_id,
-        op: "upsert",
-        field,
-        value,
-      } as Op;
+    op(entity_id: string, field: string, value: unknown): UpsertOp {
+      return upsert(++lamport, entity_id, field, value as JsonValue);
     },
     async push(base: string, ops: Op[]) {
       const response = await fetch(`${base}/sync/ops`, {

@@ -4,12 +4,14 @@ import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
 import { migratePgStore, PgSyncStore } from "@syncline/pg-store";
 import {
+  type JsonValue,
   MAX_CLIENT_FRAME_BYTES,
   type ServerFrame,
   ServerFrameSchema,
   type UpsertOp,
 } from "@syncline/protocol";
 import { AckBuffer, Hub, type HubOptions } from "@syncline/server-core";
+import { upsert } from "@syncline/server-core/conformance";
 import { createTestDatabase } from "@syncline/testkit";
 import { Hono } from "hono";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
@@ -128,15 +130,7 @@ export async function startSyncTestServer(options: SyncTestServerOptions = {}) {
       deviceId,
       token: jwt,
       op(entity_id: string, field: string, value: unknown): UpsertOp {
-        return {
-          operation_id: randomUUID(),
-          lamport_ts: ++lamport,
-          entity_type: "playlist",
-          entity_id,
-          op: "upsert",
-          field,
-          value,
-        } as UpsertOp;
+        return upsert(++lamport, entity_id, field, value as JsonValue);
       },
       push: (ops: UpsertOp[]) => request("POST", "/sync/ops", { token: jwt, body: { ops } }),
       pull: (query = "") => request("GET", `/sync/ops${query}`, { token: jwt }),
