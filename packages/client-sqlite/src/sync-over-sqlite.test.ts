@@ -3,10 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSyncClient, type SyncClient } from "@syncline/client";
 import { materialize, reduceOps } from "@syncline/protocol";
-import { ManualScheduler, until } from "@syncline/testkit";
+import { type InProcessServer, startInProcessServer, until } from "@syncline/testkit";
 import type { Database } from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { FakeServer } from "../../client/src/testing/fake-server.js";
 import { SqliteClientStore } from "./sqlite-store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "syncline-engine-"));
@@ -16,14 +15,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * A client over a SQLite file whose app keeps its own `note` table in step:
  * inside onApply it writes what the user sees (`client.read`, in the same transaction).
  */
-function open(path: string, server: FakeServer) {
+function open(path: string, server: InProcessServer) {
   const store = new SqliteClientStore(path);
   store.db.exec("CREATE TABLE IF NOT EXISTS note (id TEXT PRIMARY KEY, title TEXT)");
   const client: SyncClient<Database> = createSyncClient<Database>({
     store,
     transport: server.transport(),
-    token: "good-token",
-    scheduler: new ManualScheduler(),
+    token: server.token(),
+    scheduler: server.scheduler,
     onApply: (db, batch) => {
       if (batch.reset) db.exec("DELETE FROM note");
       for (const op of batch.ops) {
@@ -43,7 +42,7 @@ function open(path: string, server: FakeServer) {
 
 describe("the sync engine over SQLite", () => {
   it("queues durably across a reopen, syncs two devices, and keeps app tables in step", async () => {
-    const server = new FakeServer();
+    const server = startInProcessServer();
     const a = open(join(dir, "a.db"), server);
     a.client.mutate((tx) => {
       tx.db.prepare("INSERT INTO note (id, title) VALUES ('n1', 'draft')").run();
@@ -55,7 +54,7 @@ describe("the sync engine over SQLite", () => {
     expect(reopened.client.status.pendingCount).toBe(1);
     reopened.client.start();
     await until(() => reopened.client.status.state === "synced");
-    expect(server.log.map((op) => op.value)).toEqual(["draft"]);
+    expect((await server.log()).map((op) => op.value)).toEqual(["draft"]);
 
     const b = open(join(dir, "b.db"), server);
     b.client.start();
@@ -69,7 +68,7 @@ describe("the sync engine over SQLite", () => {
     await b.client.mutate((tx) => tx.delete("note", "n2")).confirmed;
     await until(() => reopened.notes().length === 1);
 
-    const expected = materialize(reduceOps(server.log)).note;
+    const expected = materialize(reduceOps(await server.log())).note;
     for (const device of [reopened, b]) {
       expect(device.client.list("note")).toEqual(expected);
       expect(device.notes()).toEqual([{ id: "n1", title: "final" }]);

@@ -1,23 +1,10 @@
-import { type ErrorBody, materialize, reduceOps } from "@syncline/protocol";
-import { ManualScheduler, until } from "@syncline/testkit";
+import { type ErrorBody, materialize, type Op, reduceOps } from "@syncline/protocol";
+import { until } from "@syncline/testkit";
 import { describe, expect, it } from "vitest";
 import { backoffDelay } from "./backoff.js";
-import { MemoryClientStore } from "./memory-store.js";
-import { OpRejectedError } from "./mutation.js";
-import { device, FakeServer } from "./testing/harness.js";
+import { MemoryClientStore, OpRejectedError, uuidv7 } from "./index.js";
+import { device, testNetwork } from "./testing/harness.js";
 import { localOp } from "./testing/store-conformance.js";
-import { uuidv7 } from "./uuid-v7.js";
-
-function gate(server: FakeServer): () => void {
-  let release!: () => void;
-  server.gate = new Promise<void>((resolve) => {
-    release = () => {
-      server.gate = undefined;
-      resolve();
-    };
-  });
-  return release;
-}
 
 const internal: { status: number; body: ErrorBody } = {
   status: 503,
@@ -26,8 +13,8 @@ const internal: { status: number; body: ErrorBody } = {
 
 describe("drain: 200", () => {
   it("removes the acknowledged ops; the handle goes pending → sent → confirmed with server ids", async () => {
-    const server = new FakeServer();
-    const { client } = device(server);
+    const network = testNetwork();
+    const { client } = device(network);
     const m = client.mutate((tx) => {
       tx.upsert("note", "n1", "title", "Hi");
       tx.upsert("note", "n1", "body", "text");
@@ -36,18 +23,21 @@ describe("drain: 200", () => {
     expect(m.result).toBe("done");
     expect(m.state).toBe("pending");
     expect(client.status.pendingCount).toBe(2);
-    const release = gate(server);
+    const release = network.faults.hold("push");
     client.start();
     await until(() => m.state === "sent");
     expect(client.status.state).not.toBe("synced");
     release();
     const stored = await m.confirmed;
+    // A new store's ids start at 1.
     expect(stored.map((op) => [op.id, op.operation_id])).toEqual(
       m.ops.map((op, i) => [i + 1, op.operation_id]),
     );
     expect(m.state).toBe("confirmed");
     expect(client.status.pendingCount).toBe(0);
-    expect(server.log.map((op) => op.operation_id)).toEqual(m.ops.map((op) => op.operation_id));
+    expect((await network.server.log()).map((op) => [op.id, op.operation_id])).toEqual(
+      stored.map((op) => [op.id, op.operation_id]),
+    );
     expect(client.read("note", "n1")).toEqual({ title: "Hi", body: "text" });
     await client.stop();
   });
@@ -55,20 +45,21 @@ describe("drain: 200", () => {
 
 describe("drain: 409 lamport_conflict", () => {
   it("merges the clock with max_lamport_ts and re-stamps every pending op, keeping order and ids", async () => {
-    const server = new FakeServer();
-    const first = device(server);
+    const network = testNetwork();
+    const { server, traffic } = network;
+    const first = device(network);
     first.client.start();
     const earlier = first.client.mutate((tx) => {
       for (let i = 0; i < 5; i++) tx.upsert("note", `old${i}`, "title", i);
     });
     await earlier.confirmed;
     await first.client.stop();
-    const pushedBefore = server.pushes.length;
+    const pushedBefore = traffic.pushes.length;
 
     // The same device reinstalled: its id survived, its Lamport counter did not.
     const store = new MemoryClientStore();
     store.transaction((tx) => tx.setDeviceId(first.client.deviceId));
-    const again = device(server, { store });
+    const again = device(network, { store });
     const a = again.client.mutate((tx) => {
       tx.upsert("note", "n1", "title", "a");
       tx.upsert("note", "n2", "title", "b");
@@ -79,84 +70,91 @@ describe("drain: 409 lamport_conflict", () => {
     await Promise.all([a.confirmed, b.confirmed]);
 
     const ids = [...a.ops, ...b.ops].map((op) => op.operation_id);
-    const pushes = server.pushes.slice(pushedBefore);
+    const pushes = traffic.pushes.slice(pushedBefore);
     expect(pushes.map((p) => p.ops.map((op) => op.operation_id))).toEqual([ids, ids]);
-    const restamped = server.log.filter((op) => ids.includes(op.operation_id));
+    const log = await server.log();
+    const restamped = log.filter((op) => ids.includes(op.operation_id));
     expect(restamped.map((op) => op.operation_id)).toEqual(ids);
     // Re-stamped above max_lamport_ts (5), consecutive, in queue order; the clock kept up.
     const stamps = restamped.map((op) => op.lamport_ts);
     expect(stamps[0]).toBeGreaterThan(5);
     expect(stamps).toEqual([stamps[0], stamps[0]! + 1, stamps[0]! + 2]);
     expect(store.transaction((tx) => tx.lamport())).toBeGreaterThanOrEqual(stamps[2]!);
-    expect(server.log).toHaveLength(8);
+    expect(log).toHaveLength(8);
     await again.client.stop();
   });
 
   it("follows R47's example: clock 42, batch [41, 42], max_lamport_ts 57 → [58, 59]", async () => {
-    const server = new FakeServer();
+    const network = testNetwork();
+    const { server, faults, traffic } = network;
     const store = new MemoryClientStore();
-    const { client } = device(server, { store });
+    const { client } = device(network, { store });
+    // An earlier install of this device stored an op stamped 57 (R40: its clock was lost).
+    const earlier = { ...localOp(57), operation_id: uuidv7() };
+    const seeded = await server
+      .transport()
+      .push([earlier], { token: server.token(), deviceId: client.deviceId });
+    expect(seeded.ok).toBe(true);
     const [first, second] = [41, 42].map((n) => ({ ...localOp(n), operation_id: uuidv7() }));
     store.transaction((tx) => {
       tx.enqueue(first!);
       tx.enqueue(second!);
       tx.setLamport(42);
     });
-    server.pushScript.push({
-      status: 409,
-      body: {
-        type: "lamport_conflict",
-        message: "stale",
-        max_lamport_ts: 57,
-        operation_id: first!.operation_id,
-      },
-    });
+    // The push goes first, so the clock is still 42 when the server's 409 arrives.
+    const releasePulls = faults.hold("pull");
     client.start();
-    await until(() => server.log.length === 2);
-    expect(server.pushes.map((p) => p.ops.map((op) => op.lamport_ts))).toEqual([
+    await until(async () => (await server.log()).length === 3);
+    expect(traffic.pushes.map((p) => p.ops.map((op) => op.lamport_ts))).toEqual([
       [41, 42],
       [58, 59],
     ]);
-    expect(server.log.map((op) => op.operation_id)).toEqual([
+    expect((await server.log()).map((op) => op.operation_id)).toEqual([
+      earlier.operation_id,
       first!.operation_id,
       second!.operation_id,
     ]);
+    releasePulls();
     await client.stop();
   });
 
   it("falls back to backoff when the server keeps answering 409, instead of looping", async () => {
-    const server = new FakeServer();
+    const network = testNetwork();
+    const { server, faults, traffic } = network;
+    // No real server answers this: a max_lamport_ts (1) the restamped ops are already above.
     const conflict: ErrorBody = {
       type: "lamport_conflict",
       message: "stale",
       max_lamport_ts: 1,
       operation_id: "00000000-0000-7000-8000-000000000001",
     };
-    server.pushScript.push(...Array.from({ length: 6 }, () => ({ status: 409, body: conflict })));
-    const { client, scheduler } = device(server);
-    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    faults.nextPushes.push(...Array.from({ length: 6 }, () => ({ status: 409, body: conflict })));
+    const { client, scheduler } = device(network);
     client.start();
+    // Synced first, so no pull's success clears the error the pushes leave.
+    await until(() => client.status.state === "synced");
+    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
     await until(() => client.status.lastError?.type === "lamport_conflict");
-    expect(server.pushes).toHaveLength(4); // the first try and three restamps
+    expect(traffic.pushes).toHaveLength(4); // the first try and three restamps
     await scheduler.advance(60_000);
     await m.confirmed;
-    expect(server.log.map((op) => op.operation_id)).toEqual([m.ops[0]!.operation_id]);
+    expect((await server.log()).map((op) => op.operation_id)).toEqual([m.ops[0]!.operation_id]);
     await client.stop();
   });
 });
 
 describe("drain: network errors and 5xx", () => {
   it("keeps the queue and retries with capped exponential backoff and jitter", async () => {
-    const server = new FakeServer();
-    server.pushScript.push("network", internal, "network", internal, internal, "network", internal);
+    const network = testNetwork();
+    const { server, faults } = network;
+    faults.nextPushes.push("dropped", internal, "dropped", internal, internal, "dropped", internal);
     const jitter = [0, 0.75, 0.5, 0.25, 0, 0.5, 0.75];
     let draws = 0;
     const backoff = { baseMs: 100, maxMs: 1000 };
-    const scheduler = new ManualScheduler();
-    const base = server.transport();
+    const scheduler = server.scheduler;
+    const base = network.transport();
     const pushedAt: number[] = [];
-    const { client } = device(server, {
-      scheduler,
+    const { client } = device(network, {
       backoff,
       random: () => jitter[draws++]!,
       transport: {
@@ -178,17 +176,20 @@ describe("drain: network errors and 5xx", () => {
     expect(waits).toEqual(jitter.map((r, n) => backoffDelay(n, backoff, r)));
     expect(client.status.lastError).toBeNull();
     expect(client.status.pendingCount).toBe(0);
-    expect(server.log).toHaveLength(1);
+    expect(await server.log()).toHaveLength(1);
     await client.stop();
   });
 
   it("records attempts and the last error on the queued op while it waits", async () => {
-    const server = new FakeServer();
-    server.pushScript.push(internal, "network");
-    const { client, store, scheduler } = device(server);
-    client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    const network = testNetwork();
+    const { faults, traffic } = network;
+    faults.nextPushes.push(internal, "dropped");
+    const { client, store, scheduler } = device(network);
     client.start();
-    await until(() => server.pushes.length === 1 && client.status.lastError !== null);
+    // Synced first, so no pull's success clears the error the push leaves.
+    await until(() => client.status.state === "synced");
+    client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    await until(() => traffic.pushes.length === 1 && client.status.lastError !== null);
     expect(store.transaction((tx) => tx.pending())[0]).toMatchObject({
       attempts: 1,
       lastError: { type: "internal", status: 503, message: "database unavailable" },
@@ -199,7 +200,7 @@ describe("drain: network errors and 5xx", () => {
       message: "database unavailable",
     });
     await scheduler.advance(backoffDelay(0, {}, 0.5));
-    await until(() => server.pushes.length === 2);
+    await until(() => traffic.pushes.length === 2);
     expect(store.transaction((tx) => tx.pending())[0]).toMatchObject({
       attempts: 2,
       lastError: { type: "network" },
@@ -210,18 +211,25 @@ describe("drain: network errors and 5xx", () => {
 
 describe("drain: 401", () => {
   it("stops with auth_required and resumes after setAuth", async () => {
-    const server = new FakeServer();
-    const { client, scheduler } = device(server, { token: "expired" });
+    const network = testNetwork();
+    const { server, traffic } = network;
+    const { client, scheduler } = device(network, {
+      token: server.token({ expiresInSeconds: -60 }),
+    });
     const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
     client.start();
     await until(() => client.status.state === "error");
-    expect(client.status.lastError).toMatchObject({ type: "auth_required", status: 401 });
-    const attempts = server.pushes.length + server.pulls.length;
+    expect(client.status.lastError).toMatchObject({
+      type: "auth_required",
+      status: 401,
+      message: "token expired",
+    });
+    const attempts = traffic.pushes.length + traffic.pulls.length;
     await scheduler.advance(10 * 60_000);
-    expect(server.pushes.length + server.pulls.length).toBe(attempts);
-    expect(server.log).toHaveLength(0);
+    expect(traffic.pushes.length + traffic.pulls.length).toBe(attempts);
+    expect(await server.log()).toHaveLength(0);
     expect(scheduler.pending).toEqual([]);
-    client.setAuth("good-token");
+    client.setAuth(server.token());
     await m.confirmed;
     await until(() => client.status.state === "synced");
     expect(client.status.lastError).toBeNull();
@@ -229,30 +237,37 @@ describe("drain: 401", () => {
   });
 
   it("refreshes the token once through the hook and carries on", async () => {
-    const server = new FakeServer();
+    const network = testNetwork();
+    const { server } = network;
+    const { scheduler } = server;
     let refreshes = 0;
-    const { client } = device(server, {
-      token: "expired",
-      refreshToken: async () => {
+    const { client } = device(network, {
+      token: server.token({ expiresInSeconds: -60 }),
+      // A refresh is a round trip to the auth server: 100 ms.
+      refreshToken: () => {
         refreshes++;
-        return "good-token";
+        return new Promise((resolve) => scheduler.schedule(100, () => resolve(server.token())));
       },
     });
     const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
     client.start();
+    await until(() => refreshes > 0);
+    await scheduler.advance(100);
     await m.confirmed;
     await until(() => client.status.state === "synced");
     expect(refreshes).toBe(1); // pull and push got 401 together and shared one refresh
+    await client.stop();
   });
 
   it("enters error when the refreshed token is refused too, without looping", async () => {
-    const server = new FakeServer();
+    const network = testNetwork();
+    const { server } = network;
     let refreshes = 0;
-    const { client, scheduler } = device(server, {
-      token: "expired",
+    const { client, scheduler } = device(network, {
+      token: server.token({ expiresInSeconds: -60 }),
       refreshToken: () => {
         refreshes++;
-        return "still-bad";
+        return server.token({ expiresInSeconds: -60 });
       },
     });
     client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
@@ -261,15 +276,24 @@ describe("drain: 401", () => {
     await scheduler.advance(10 * 60_000);
     expect(refreshes).toBeLessThanOrEqual(2);
     expect(client.status.lastError?.type).toBe("auth_required");
-    expect(server.log).toHaveLength(0);
+    expect(await server.log()).toHaveLength(0);
   });
 });
 
+/** A batch holding an op on `poison`: the server answers it with `status` and `body` every time. */
+function poisonBatch(
+  status: number,
+  body: ErrorBody,
+): (ops: readonly Op[]) => { status: number; body: ErrorBody } | undefined {
+  return (ops) => (ops.some((op) => op.entity_id === "poison") ? { status, body } : undefined);
+}
+
 describe("drain: a batch the server keeps failing on (5xx)", () => {
   it("R38: bisects and parks the op the server fails on while it answers pulls; the ops behind it are stored", async () => {
-    const server = new FakeServer();
-    server.crashOnOp = (op) => op.entity_id === "poison";
-    const { client, scheduler } = device(server);
+    const network = testNetwork();
+    const { server, faults } = network;
+    faults.answerPush = poisonBatch(500, { type: "internal", message: "internal server error" });
+    const { client, scheduler } = device(network);
     const ids = ["a", "poison", "b", "c", "d", "e"];
     const handles = ids.map((id) => client.mutate((tx) => tx.upsert("note", id, "title", id)));
     client.start();
@@ -281,7 +305,7 @@ describe("drain: a batch the server keeps failing on (5xx)", () => {
     for (let i = 0; i < 200 && poison.state !== "failed"; i++) await scheduler.advance(60_000);
     expect(await outcome).toBeInstanceOf(OpRejectedError);
     await Promise.all(handles.filter((h) => h !== poison).map((h) => h.confirmed));
-    expect(server.log.map((op) => op.entity_id)).toEqual(["a", "b", "c", "d", "e"]);
+    expect((await server.log()).map((op) => op.entity_id)).toEqual(["a", "b", "c", "d", "e"]);
     expect(client.status.failedOps).toHaveLength(1);
     expect(client.status.failedOps[0]).toMatchObject({
       op: poison.ops[0],
@@ -293,43 +317,38 @@ describe("drain: a batch the server keeps failing on (5xx)", () => {
   });
 
   it("parks nothing while the whole server fails: the queue waits, then drains in order", async () => {
-    const server = new FakeServer();
-    let outage = true;
+    const network = testNetwork();
+    const { server, faults, traffic } = network;
     // Pushes and pulls fail alike: an outage, not a poison op.
-    server.crashOnOp = () => outage;
-    const transport = server.transport();
-    const down = {
-      ok: false as const,
-      failure: { type: "http" as const, status: 503, body: null, message: "HTTP 503" },
-    };
-    const { client, scheduler } = device(server, {
-      transport: {
-        ...transport,
-        pull: (query, credentials) =>
-          outage ? Promise.resolve(down) : transport.pull(query, credentials),
-      },
-    });
+    faults.outage = internal;
+    const { client, scheduler } = device(network);
     const handles = ["x", "y", "z"].map((id) =>
       client.mutate((tx) => tx.upsert("note", id, "title", id)),
     );
     client.start();
     for (let i = 0; i < 30; i++) await scheduler.advance(60_000);
-    expect(server.pushes.length).toBeGreaterThan(20);
+    expect(traffic.pushes.length).toBeGreaterThan(20);
     expect(client.status.failedOps).toEqual([]);
     expect(client.status.pendingCount).toBe(3);
-    outage = false;
+    faults.outage = undefined;
     for (let i = 0; i < 5 && client.status.pendingCount > 0; i++) await scheduler.advance(60_000);
     await Promise.all(handles.map((h) => h.confirmed));
-    expect(server.log.map((op) => op.entity_id)).toEqual(["x", "y", "z"]);
+    expect((await server.log()).map((op) => op.entity_id)).toEqual(["x", "y", "z"]);
     await client.stop();
   });
 });
 
 describe("drain: rejected op (other 4xx)", () => {
   it("parks the poison op as failed with the server's message and drains the rest in order", async () => {
-    const server = new FakeServer();
-    server.rejectOp = (op) => (op.entity_id === "poison" ? "title is not allowed" : undefined);
-    const { client } = device(server);
+    const network = testNetwork();
+    const { server, faults, traffic } = network;
+    // A 422 that names no op (the real routes always name them, R12): only bisecting finds it.
+    faults.answerPush = poisonBatch(422, {
+      type: "invalid_request",
+      message: "title is not allowed",
+      issues: [],
+    });
+    const { client } = device(network);
     const ids = ["a", "b", "c", "poison", "d", "e", "f"];
     const handles = ids.map((id) => client.mutate((tx) => tx.upsert("note", id, "title", id)));
     client.start();
@@ -346,9 +365,9 @@ describe("drain: rejected op (other 4xx)", () => {
     });
     await Promise.all(handles.filter((h) => h !== poison).map((h) => h.confirmed));
     expect(poison.state).toBe("failed");
-    expect(server.log.map((op) => op.entity_id)).toEqual(["a", "b", "c", "d", "e", "f"]);
+    expect((await server.log()).map((op) => op.entity_id)).toEqual(["a", "b", "c", "d", "e", "f"]);
     // Bisecting finds the bad op in a logarithmic number of pushes.
-    expect(server.pushes.length).toBeLessThanOrEqual(2 + 2 * Math.ceil(Math.log2(ids.length)));
+    expect(traffic.pushes.length).toBeLessThanOrEqual(2 + 2 * Math.ceil(Math.log2(ids.length)));
     expect(client.status.failedOps).toHaveLength(1);
     expect(client.status.failedOps[0]).toMatchObject({
       op: poison.ops[0],
@@ -366,90 +385,110 @@ describe("drain: rejected op (other 4xx)", () => {
   });
 
   it("parks exactly the ops a 422 names in issues[].path, in one step (R38)", async () => {
-    const server = new FakeServer();
-    const { client } = device(server);
-    const handles = ["a", "b", "c", "d"].map((id) =>
+    const network = testNetwork();
+    const { server, traffic } = network;
+    const { client, store } = device(network);
+    const handles = ["a", "b"].map((id) =>
       client.mutate((tx) => tx.upsert("note", id, "title", id)),
     );
-    server.pushScript.push({
-      status: 422,
-      body: {
-        type: "invalid_request",
-        message: "ops.2.value: not allowed",
-        issues: [{ path: ["ops", 2, "value"], message: "not allowed", code: "custom" }],
-      },
+    // An op the protocol refuses (R2: no U+0000 in a string), queued past mutate's check,
+    // e.g. by an older client version: the server's 422 names it at ops.2.
+    const refused: Op = {
+      ...localOp(3, "note", "c"),
+      operation_id: uuidv7(),
+      value: "nul\u0000inside",
+    };
+    store.transaction((tx) => {
+      tx.enqueue(refused);
+      tx.setLamport(3);
     });
+    handles.push(client.mutate((tx) => tx.upsert("note", "d", "title", "d")));
     client.start();
-    await expect(handles[2]!.confirmed).rejects.toBeInstanceOf(OpRejectedError);
-    await Promise.all([0, 1, 3].map((i) => handles[i]!.confirmed));
-    expect(server.pushes.map((p) => p.ops.length)).toEqual([4, 3]);
-    expect(server.log.map((op) => op.entity_id)).toEqual(["a", "b", "d"]);
-    expect(client.status.failedOps.map((f) => f.op.entity_id)).toEqual(["c"]);
+    await Promise.all(handles.map((h) => h.confirmed));
+    expect(traffic.pushes.map((p) => p.ops.length)).toEqual([4, 3]);
+    expect((await server.log()).map((op) => op.entity_id)).toEqual(["a", "b", "d"]);
+    expect(client.status.failedOps).toHaveLength(1);
+    expect(client.status.failedOps[0]).toMatchObject({
+      op: refused,
+      error: { type: "invalid_request", status: 422 },
+    });
+    expect(client.status.failedOps[0]!.error.message).toMatch(/ops\.2\.value/);
+    expect(client.status.pendingCount).toBe(0);
     await client.stop();
   });
 
   it("parks an op refused for operation_id_reused, and a lone op, after one push", async () => {
-    const server = new FakeServer();
-    server.pushScript.push({
-      status: 409,
-      body: {
-        type: "operation_id_reused",
-        message: "operation_id reused",
-        operation_id: "00000000-0000-7000-8000-000000000001",
-      },
-    });
-    const { client, scheduler } = device(server);
-    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    const network = testNetwork();
+    const { server, traffic } = network;
+    const deviceId = uuidv7();
+    const operationId = uuidv7();
+    const store = new MemoryClientStore();
+    store.transaction((tx) => tx.setDeviceId(deviceId));
+    const { client, scheduler } = device(network, { store, newId: () => operationId });
     client.start();
+    await until(() => client.status.state === "synced");
+    // The device already stored this operation_id with other content (say, before a restore
+    // from a backup); the socket never echoes a device's own op (R32), so the client cannot know.
+    const seeded = await server
+      .transport()
+      .push([{ ...localOp(1, "note", "n1"), operation_id: operationId, value: "first" }], {
+        token: server.token(),
+        deviceId,
+      });
+    expect(seeded.ok).toBe(true);
+    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
     await expect(m.confirmed).rejects.toMatchObject({
       type: "op_rejected",
-      issue: { type: "operation_id_reused" },
+      issue: { type: "operation_id_reused", status: 409 },
     });
     await scheduler.advance(60_000);
-    expect(server.pushes).toHaveLength(1);
+    expect(traffic.pushes).toHaveLength(1);
     await client.stop();
   });
 });
 
 describe("drain: 410 on push", () => {
   it("resets (re-pulls from 0) and continues; the pending ops survive", async () => {
-    const server = new FakeServer();
-    server.pushScript.push({
+    const network = testNetwork();
+    const { server, faults, traffic } = network;
+    // The real routes never answer a push with 410 (R22 guards pulls): a proxy or another server.
+    faults.nextPushes.push({
       status: 410,
       body: { type: "resync_required", message: "compacted", compacted_up_to: 1 },
     });
-    const { client } = device(server);
+    const { client } = device(network);
     const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
     client.start();
     await m.confirmed;
-    expect(server.pulls.filter((p) => p.since === 0).length).toBeGreaterThanOrEqual(2);
-    expect(client.list("note")).toEqual(materialize(reduceOps(server.log)).note);
+    expect(traffic.pulls.filter((p) => p.since === 0).length).toBeGreaterThanOrEqual(2);
+    expect(client.list("note")).toEqual(materialize(reduceOps(await server.log())).note);
     await client.stop();
   });
 });
 
 describe("drain: single flight", () => {
   it("never has the same ops in two pushes at once, however often it is asked", async () => {
-    const server = new FakeServer();
-    const { client, scheduler } = device(server);
+    const network = testNetwork();
+    const { server, faults, traffic } = network;
+    const { client, scheduler } = device(network);
     client.start();
     await until(() => client.status.state === "synced");
-    const release = gate(server);
+    const release = faults.hold("push");
     const first = client.mutate((tx) => tx.upsert("note", "n1", "title", "1"));
-    await until(() => server.pushes.length === 1);
+    await until(() => traffic.pushes.length === 1);
     const more = [2, 3, 4].map((n) =>
       client.mutate((tx) => tx.upsert("note", `n${n}`, "title", n)),
     );
     for (let i = 0; i < 5; i++) void client.syncNow();
     await scheduler.advance(5_000);
-    expect(server.pushes).toHaveLength(1);
+    expect(traffic.pushes).toHaveLength(1);
     expect(first.state).toBe("sent");
     expect(more.map((m) => m.state)).toEqual(["pending", "pending", "pending"]);
     release();
     await Promise.all([first, ...more].map((m) => m.confirmed));
-    expect(server.overlappingPushes).toBe(0);
-    expect(server.pushes.map((p) => p.ops.length)).toEqual([1, 3]);
-    expect(server.log.map((op) => op.entity_id)).toEqual(["n1", "n2", "n3", "n4"]);
+    expect(traffic.overlappingPushes).toBe(0);
+    expect(traffic.pushes.map((p) => p.ops.length)).toEqual([1, 3]);
+    expect((await server.log()).map((op) => op.entity_id)).toEqual(["n1", "n2", "n3", "n4"]);
     await client.stop();
   });
 });

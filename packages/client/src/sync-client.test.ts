@@ -5,17 +5,16 @@ import {
   materialize,
   reduceOps,
 } from "@syncline/protocol";
-import { ManualScheduler, until } from "@syncline/testkit";
+import { until } from "@syncline/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MemoryClientStore } from "./memory-store.js";
-import type { SyncClientState } from "./sync-client.js";
-import { device, FakeServer } from "./testing/harness.js";
+import { MemoryClientStore, type SyncClientState } from "./index.js";
+import { device, testNetwork } from "./testing/harness.js";
 
 describe("mutate", () => {
   it("stamps increasing Lamport timestamps, persisted with the queued ops", () => {
     const store = new MemoryClientStore();
-    const { client } = device(new FakeServer(), { store });
+    const { client } = device(testNetwork(), { store });
     const m = client.mutate((tx) => {
       tx.upsert("note", "n1", "title", "a");
       tx.delete("note", "n2");
@@ -25,7 +24,7 @@ describe("mutate", () => {
     expect(store.transaction((tx) => tx.lamport())).toBe(2);
     expect(store.transaction((tx) => tx.pending().map((p) => p.op))).toEqual(m.ops);
     // A restarted client over the same store goes on from the stored clock and device id.
-    const again = device(new FakeServer(), { store });
+    const again = device(testNetwork(), { store });
     expect(again.client.deviceId).toBe(client.deviceId);
     expect(
       again.client.mutate((tx) => tx.upsert("note", "n1", "title", "b")).ops[0]!.lamport_ts,
@@ -34,7 +33,7 @@ describe("mutate", () => {
 
   it("queues nothing when the callback throws, is async, or makes an op the protocol refuses", () => {
     const store = new MemoryClientStore();
-    const { client } = device(new FakeServer(), { store });
+    const { client } = device(testNetwork(), { store });
     expect(() =>
       client.mutate((tx) => {
         tx.upsert("note", "n1", "title", "a");
@@ -76,14 +75,14 @@ describe("mutate", () => {
   });
 
   it("never dismisses a pending op", () => {
-    const { client } = device(new FakeServer());
+    const { client } = device(testNetwork());
     const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "a"));
     client.dismissFailed(m.ops[0]!.operation_id);
     expect(client.status.pendingCount).toBe(1);
   });
 
   it("shows local edits at once through read and list", () => {
-    const { client } = device(new FakeServer());
+    const { client } = device(testNetwork());
     client.mutate((tx) => {
       tx.upsert("note", "n1", "title", "a");
       tx.upsert("note", "n2", "title", "b");
@@ -97,25 +96,24 @@ describe("mutate", () => {
 
 describe("offline edits", () => {
   it("queue durably while stopped and arrive in order after a restart", async () => {
-    const server = new FakeServer();
+    const network = testNetwork();
     const store = new MemoryClientStore();
-    const first = device(server, { store });
+    const first = device(network, { store });
     for (let i = 0; i < 5; i++) first.client.mutate((tx) => tx.upsert("note", `n${i}`, "rank", i));
-    expect(server.pushes).toHaveLength(0);
-    const later = device(server, { store });
+    expect(network.traffic.pushes).toHaveLength(0);
+    const later = device(network, { store });
     expect(later.client.status.pendingCount).toBe(5);
     later.client.start();
     await until(() => later.client.status.state === "synced");
-    expect(server.log.map((op) => op.value)).toEqual([0, 1, 2, 3, 4]);
+    expect((await network.server.log()).map((op) => op.value)).toEqual([0, 1, 2, 3, 4]);
     await later.client.stop();
   });
 });
 
 describe("status", () => {
   it("goes offline → connecting → syncing → synced, error on 401, offline when stopped", async () => {
-    const server = new FakeServer();
-    const scheduler = new ManualScheduler();
-    const { client } = device(server, { scheduler, backoff: { baseMs: 100, maxMs: 100 } });
+    const network = testNetwork();
+    const { client, scheduler } = device(network, { backoff: { baseMs: 100, maxMs: 100 } });
     const states: SyncClientState[] = [];
     client.onStatus((s) => {
       if (states.at(-1) !== s.state) states.push(s.state);
@@ -137,17 +135,18 @@ describe("status", () => {
     await m.confirmed;
     await until(() => client.status.state === "synced");
 
-    server.online = false;
-    server.dropSockets();
+    network.faults.offline = true;
+    network.faults.cutSockets();
     await until(() => client.status.state === "offline");
     expect(client.status.lastError?.type).toBe("network");
-    server.online = true;
+    network.faults.offline = false;
     await scheduler.next();
     await until(() => client.status.state === "synced");
     expect(client.status.lastError).toBeNull();
 
-    server.tokens.clear();
-    server.dropSockets();
+    // The server moves to a new signing key: the client's token is refused from now on.
+    network.server.rotateSigningKey();
+    network.faults.cutSockets();
     await scheduler.advance(1_000);
     await until(() => client.status.state === "error");
     expect(client.status.lastError?.type).toBe("auth_required");
@@ -170,28 +169,31 @@ describe("status", () => {
   });
 
   it("stops quietly: no timers, no requests after stop()", async () => {
-    const server = new FakeServer();
-    const { client, scheduler } = device(server);
+    const network = testNetwork();
+    const { traffic } = network;
+    const { client, scheduler } = device(network);
     client.start();
     await until(() => client.status.state === "synced");
     await client.stop();
     expect(client.status.state).toBe("offline");
-    const requests = server.pulls.length + server.pushes.length;
+    const requests = () => traffic.pulls.length + traffic.pushes.length + traffic.acks.length;
+    const before = requests();
     client.mutate((tx) => tx.upsert("note", "n", "title", "x"));
     await scheduler.advance(120_000);
-    expect(server.pulls.length + server.pushes.length).toBe(requests);
+    expect(requests()).toBe(before);
     expect(scheduler.pending).toEqual([]);
-    expect(server.openSockets()).toEqual([]);
+    expect(traffic.openSockets()).toEqual([]);
+    expect(network.server.openSockets()).toBe(0);
   });
 });
 
-describe("convergence (in-process fake server)", () => {
+describe("convergence (the real routes in-process)", () => {
   it("every op is stored once, in each device's order, and all devices converge, under random failures (property)", async () => {
     type Step =
       | { kind: "edit"; device: number; entity: string; field: string; value: number }
       | { kind: "delete"; device: number; entity: string }
-      | { kind: "fail"; answer: "network" | 503 }
-      | { kind: "drop" }
+      | { kind: "fail"; fault: "dropped" | "lost" | 503 }
+      | { kind: "cut" }
       | { kind: "time"; ms: number }
       | { kind: "sync"; device: number };
     const step: fc.Arbitrary<Step> = fc.oneof(
@@ -217,10 +219,11 @@ describe("convergence (in-process fake server)", () => {
         weight: 1,
         arbitrary: fc.record({
           kind: fc.constant("fail" as const),
-          answer: fc.constantFrom("network" as const, 503 as const),
+          // A push that never arrives, one stored whose answer is lost, or a 503.
+          fault: fc.constantFrom("dropped" as const, "lost" as const, 503 as const),
         }),
       },
-      { weight: 1, arbitrary: fc.constant({ kind: "drop" as const }) },
+      { weight: 1, arbitrary: fc.constant({ kind: "cut" as const }) },
       {
         weight: 2,
         arbitrary: fc.record({
@@ -238,9 +241,9 @@ describe("convergence (in-process fake server)", () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
-        const server = new FakeServer();
-        const scheduler = new ManualScheduler();
-        const devices = [0, 1, 2].map(() => device(server, { scheduler }));
+        const network = testNetwork();
+        const { server, faults, traffic } = network;
+        const devices = [0, 1, 2].map(() => device(network));
         const queued: string[][] = [[], [], []];
         for (const d of devices) d.client.start();
         for (const s of steps) {
@@ -252,29 +255,30 @@ describe("convergence (in-process fake server)", () => {
             );
             queued[s.device]!.push(m.ops[0]!.operation_id);
           } else if (s.kind === "fail") {
-            server.pushScript.push(
-              s.answer === "network"
-                ? "network"
-                : { status: 503, body: { type: "internal", message: "busy" } },
+            faults.nextPushes.push(
+              s.fault === 503
+                ? { status: 503, body: { type: "internal", message: "busy" } }
+                : s.fault,
             );
-          } else if (s.kind === "drop") server.dropSockets();
-          else if (s.kind === "time") await scheduler.advance(s.ms);
+          } else if (s.kind === "cut") faults.cutSockets();
+          else if (s.kind === "time") await server.scheduler.advance(s.ms);
           else void devices[s.device]!.client.syncNow();
         }
-        server.pushScript.length = 0;
-        await scheduler.advance(120_000);
+        faults.nextPushes.length = 0;
+        await server.scheduler.advance(120_000);
         for (const d of devices) await d.client.syncNow();
         await until(() => devices.every((d) => d.client.status.state === "synced"));
-        const expected = materialize(reduceOps(server.log)).note ?? {};
+        const log = await server.log();
+        const expected = materialize(reduceOps(log)).note ?? {};
         for (const [i, d] of devices.entries()) {
-          const stored = server.log
+          const stored = log
             .filter((op) => op.device_id === d.client.deviceId)
             .map((op) => op.operation_id);
           expect(stored).toEqual(queued[i]);
           expect(d.client.list("note")).toEqual(expected);
           expect(d.client.status.pendingCount).toBe(0);
         }
-        expect(server.overlappingPushes).toBe(0);
+        expect(traffic.overlappingPushes).toBe(0);
         for (const d of devices) await d.client.stop();
       }),
       { numRuns: 60 },

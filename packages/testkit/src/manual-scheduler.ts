@@ -1,4 +1,5 @@
 import type { Cancel, Scheduler } from "@syncline/protocol";
+import { inFlightSettled } from "./in-flight-work.js";
 
 interface Timer {
   readonly id: number;
@@ -7,15 +8,28 @@ interface Timer {
   readonly callback: () => void;
 }
 
-/** Lets every pending promise chain run (the fakes answer with microtasks). */
+/**
+ * Lets every pending promise chain run: five idle turns of the event loop,
+ * waiting out any tracked work in flight first (an in-process server's
+ * requests, see `trackInFlight`), and five more after it.
+ */
 export async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  for (let turns = 0; turns < 5; turns++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (await inFlightSettled()) turns = -1;
+  }
 }
 
-/** Waits (by settling, not sleeping) until `predicate` holds; throws after `rounds` tries. */
-export async function until(predicate: () => boolean, rounds = 200): Promise<void> {
+/**
+ * Waits (by settling, not sleeping) until `predicate` holds; throws after
+ * `rounds` tries. The predicate may be async (e.g. it reads a store).
+ */
+export async function until(
+  predicate: () => boolean | Promise<boolean>,
+  rounds = 200,
+): Promise<void> {
   for (let i = 0; i < rounds; i++) {
-    if (predicate()) return;
+    if (await predicate()) return;
     await settle();
   }
   throw new Error("condition never became true");

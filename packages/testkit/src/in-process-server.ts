@@ -1,0 +1,152 @@
+import { createHttpTransport, type HttpTransportOptions, type Transport } from "@syncline/client";
+import { createSyncRoutes, type SyncEnv } from "@syncline/hono";
+import { MAX_PULL_LIMIT, type Scheduler, type StoredOp } from "@syncline/protocol";
+import { AckBuffer, Hub, MemorySyncStore, type UserCompaction } from "@syncline/server-core";
+import type { Hono } from "hono";
+import { trackInFlight } from "./in-flight-work.js";
+import { createInProcessWebSocket, type FetchHandler } from "./in-process-websocket.js";
+import { ManualScheduler } from "./manual-scheduler.js";
+import { TokenIssuer, type TokenOptions } from "./token-issuer.js";
+
+/** Options of {@link startInProcessServer}. */
+export interface InProcessServerOptions<S extends Scheduler> {
+  /**
+   * Time source of the routes, the hub, the ACK buffer and the store (token
+   * expiry on sockets, the ping allowance, `wall_clock`, ACK times).
+   * @default a new ManualScheduler
+   */
+  readonly scheduler?: S;
+  /** The user of tokens that name none. @default a random UUID */
+  readonly userId?: string;
+}
+
+/** Options of {@link InProcessServer.compact}. */
+export interface InProcessCompactOptions {
+  /** @default the server's user */
+  readonly userId?: string;
+  /** Devices whose last ACK is older than this are stale (R57). @default 90 days */
+  readonly staleAfterMs?: number;
+}
+
+/** The real sync routes over an in-memory store, reached without a network. */
+export interface InProcessServer<S extends Scheduler = ManualScheduler> {
+  /** `createSyncRoutes(...)`: the app every request and handshake goes to. */
+  readonly app: Hono<SyncEnv>;
+  /** The routes' store: read the log, seed ops as another install would, compact. */
+  readonly store: MemorySyncStore;
+  /** The routes' fan-out hub; `hub.closeAll(code)` closes every socket from the server side. */
+  readonly hub: Hub;
+  /**
+   * The routes' ACK buffer. Its periodic flush is not started, so the
+   * scheduler holds no server timer of its own: ACKs reach the store when
+   * their socket closes (R36) or on `acks.flush()`, and
+   * {@link InProcessServer.compact} counts the unflushed ones (R56).
+   */
+  readonly acks: AckBuffer;
+  /** The server's time source; give it to the clients too, so one `advance` moves both sides. */
+  readonly scheduler: S;
+  /** The user of tokens that name none. */
+  readonly userId: string;
+  /**
+   * The real HTTP transport, with `fetch` calling `app.fetch` and a
+   * WebSocket class whose handshakes go to `app` too.
+   */
+  transport(options?: Pick<HttpTransportOptions, "timeoutMs">): Transport;
+  /** A token the routes accept (or, with `expiresInSeconds` ≤ -6, refuse as expired). */
+  token(options?: TokenOptions): string;
+  /** Sockets whose server side is open or closing: the routes' `onClose` has not run for them yet. */
+  openSockets(): number;
+  /** Moves to a new signing key: every token issued before is refused with 401 from now on. */
+  rotateSigningKey(): void;
+  /** The user's whole log as the store holds it now, ascending by id. */
+  log(userId?: string): Promise<StoredOp[]>;
+  /** The device's cursor as the server counts it: stored or still buffered, the higher (R26). */
+  cursor(deviceId: string, userId?: string): Promise<number>;
+  /**
+   * Compacts the user now (scheduler time), counting the unflushed ACKs (R56,
+   * R57): the watermark moves to the lowest cursor of the devices that ACKed
+   * within the stale window.
+   * @returns what changed, or `undefined` when the user was left alone (R58)
+   */
+  compact(options?: InProcessCompactOptions): Promise<UserCompaction | undefined>;
+}
+
+const URL_ROOT = "http://in-process";
+
+/**
+ * Starts the real server side — `createSyncRoutes` with `jwtAuth` over a
+ * local Ed25519 key, a `MemorySyncStore`, the real `Hub` and `AckBuffer` —
+ * in this process. HTTP requests go straight to `app.fetch` and sockets
+ * through an in-process WebSocket, so no port is opened and no test sleeps.
+ * Requests (handshakes included) are handled one at a time, in the order they
+ * arrive, and `settle()` waits for the one in flight, so runs repeat exactly.
+ * @example
+ * const server = startInProcessServer();
+ * const client = createSyncClient({ store, transport: server.transport(), token: server.token(), scheduler: server.scheduler });
+ */
+export function startInProcessServer<S extends Scheduler = ManualScheduler>(
+  options: InProcessServerOptions<S> = {},
+): InProcessServer<S> {
+  const scheduler = options.scheduler ?? (new ManualScheduler() as Scheduler as S);
+  const tokens = new TokenIssuer(options.userId);
+  const store = new MemorySyncStore({ scheduler });
+  const hub = new Hub({ store, scheduler });
+  const acks = new AckBuffer({ store, scheduler });
+  const sockets = createInProcessWebSocket();
+  const app = createSyncRoutes({
+    store,
+    auth: tokens.authenticate,
+    upgradeWebSocket: sockets.upgradeWebSocket,
+    hub,
+    acks,
+    scheduler,
+  });
+  // One request at a time, in the order they arrive: their JWT checks finish on the
+  // crypto thread pool in any order, their answers come back in this one.
+  let queue: Promise<unknown> = Promise.resolve();
+  const handler: FetchHandler = {
+    fetch(request, env) {
+      const answer = queue.then(() => app.fetch(request, env));
+      queue = answer.catch(() => undefined);
+      return trackInFlight(answer);
+    },
+  };
+  const WebSocket = sockets.clientFor(handler);
+  const fetchApp: typeof fetch = async (input, init) => handler.fetch(new Request(input, init));
+  const { userId } = tokens;
+
+  return {
+    app,
+    store,
+    hub,
+    acks,
+    scheduler,
+    userId,
+    transport: (transportOptions = {}) =>
+      createHttpTransport({ ...transportOptions, url: URL_ROOT, fetch: fetchApp, WebSocket }),
+    token: (tokenOptions) => tokens.issue(tokenOptions),
+    openSockets: () => sockets.openServerSockets(),
+    rotateSigningKey: () => tokens.rotate(),
+    async log(user = userId) {
+      const ops: StoredOp[] = [];
+      for (let since = 0; ; ) {
+        const page = await store.pull(user, { since, limit: MAX_PULL_LIMIT, resync: true });
+        ops.push(...page.ops);
+        if (!page.has_more) return ops;
+        since = page.ops.at(-1)!.id;
+      }
+    },
+    async cursor(deviceId, user = userId) {
+      const stored = await store.cursor(user, deviceId);
+      return Math.max(stored, acks.get(user, deviceId)?.lastSeenId ?? 0);
+    },
+    compact: (compactOptions = {}) =>
+      store.compactUser(compactOptions.userId ?? userId, {
+        now: new Date(scheduler.now()),
+        pendingAcks: acks.pending(),
+        ...(compactOptions.staleAfterMs === undefined
+          ? {}
+          : { staleAfterMs: compactOptions.staleAfterMs }),
+      }),
+  };
+}
