@@ -12,7 +12,7 @@ import { createHttpTransport, createSyncClient } from "@syncline/client";
 import { SqliteClientStore } from "@syncline/client-sqlite";
 import { startEmbeddedPostgres } from "@syncline/embedded-pg";
 import { migratePgStore, PgSyncStore } from "@syncline/pg-store";
-import { ACCESS_TOKEN_PARAM, type Op, OPS_PATH, WS_PATH } from "@syncline/protocol";
+import { ACCESS_TOKEN_PARAM, OPS_PATH, type Op, WS_PATH } from "@syncline/protocol";
 import pg from "pg";
 import pino from "pino";
 import WebSocket from "ws";
