@@ -172,7 +172,9 @@ describe("inbound: 410 and resync", () => {
   it("wipes op-derived state, re-pulls from 0, and keeps pending ops on top, then pushes them", async () => {
     const network = testNetwork();
     const { server, faults, traffic } = network;
-    const writer = device(network);
+    // Tokens are judged by the server's clock, which this test moves 91 days on.
+    const token = server.token({ expiresInSeconds: 365 * 24 * 3600 });
+    const writer = device(network, { token });
     writer.client.start();
     await writer.client.mutate((tx) => {
       tx.upsert("note", "x", "title", "doomed");
@@ -180,7 +182,11 @@ describe("inbound: 410 and resync", () => {
     }).confirmed;
 
     const batches: AppliedBatch[] = [];
-    const a = device(network, { onApply: (_db, batch) => batches.push(batch), pullLimit: 1 });
+    const a = device(network, {
+      token,
+      onApply: (_db, batch) => batches.push(batch),
+      pullLimit: 1,
+    });
     a.client.start();
     await until(() => a.client.status.state === "synced");
     expect(a.client.read("note", "x")).toEqual({ title: "doomed" });

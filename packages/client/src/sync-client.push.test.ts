@@ -236,7 +236,27 @@ describe("drain: 401", () => {
     await client.stop();
   });
 
-  it("refreshes the token once through the hook and carries on", async () => {
+  it("C10: a refresh that finished while another refused request was under way is not repeated", async () => {
+    const network = testNetwork();
+    const { server } = network;
+    let refreshes = 0;
+    const { client } = device(network, {
+      token: server.token({ expiresInSeconds: -60 }),
+      // An instant refresh: it ends before the second request's 401 arrives.
+      refreshToken: () => {
+        refreshes++;
+        return server.token();
+      },
+    });
+    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    client.start();
+    await m.confirmed;
+    await until(() => client.status.state === "synced");
+    expect(refreshes).toBe(1);
+    await client.stop();
+  });
+
+  it("C10: refreshes the token once through the hook and carries on", async () => {
     const network = testNetwork();
     const { server } = network;
     const { scheduler } = server;

@@ -72,6 +72,13 @@ export interface JwtAuthOptions {
   algorithms?: string[];
   /** Seconds of clock skew tolerated for `exp`/`nbf`. @default 5 */
   clockToleranceSeconds?: number;
+  /**
+   * The clock `exp` and `nbf` are judged by, in ms since the epoch: pass the
+   * same `scheduler.now` as `createSyncRoutes`, so HTTP and the socket's 4401
+   * agree on expiry (R8).
+   * @default Date.now
+   */
+  now?: () => number;
 }
 
 const unauthorized = (message: string) => new SyncError({ type: "unauthorized", message });
@@ -138,9 +145,12 @@ export function jwtAuth(options: JwtAuthOptions): Authenticate {
   };
   return async (request) => {
     const token = bearerToken(request);
-    const { payload } = await jwtVerify(token, keys, verifyOptions).catch((error: unknown) => {
-      throw tokenFailure(error);
-    });
+    const currentDate = new Date((options.now ?? Date.now)());
+    const { payload } = await jwtVerify(token, keys, { ...verifyOptions, currentDate }).catch(
+      (error: unknown) => {
+        throw tokenFailure(error);
+      },
+    );
     if (!UuidSchema.safeParse(payload.sub).success)
       throw unauthorized("token 'sub' must be a UUID");
     const claimed = payload[DEVICE_ID_CLAIM];

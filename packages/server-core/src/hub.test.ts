@@ -15,6 +15,22 @@ function socket(buffered: number) {
   return { hubSocket, sent, closes };
 }
 
+describe("Hub.size", () => {
+  it("counts connected sockets without an observer", async () => {
+    const hub = new Hub({
+      store: { pull: async () => ({ ops: [], has_more: false }), headId: async () => 0 },
+    });
+    const leaveA = await hub.connect(socket(0).hubSocket);
+    const leaveB = await hub.connect(socket(0).hubSocket);
+    expect(hub.size).toBe(2);
+    leaveA();
+    leaveA();
+    expect(hub.size).toBe(1);
+    leaveB();
+    expect(hub.size).toBe(0);
+  });
+});
+
 describe("Hub.send (R33)", () => {
   const hub = new Hub({
     store: { pull: async () => ({ ops: [], has_more: false }), headId: async () => 0 },

@@ -97,10 +97,12 @@ export class Hub {
       queued: since === undefined ? undefined : [],
     };
     group.members.add(member);
-    this.#observer.sockets?.(++this.#open);
+    this.#open++;
+    this.#observer.sockets?.(this.#open);
     const leave = () => {
       if (!group.members.delete(member)) return;
-      this.#observer.sockets?.(--this.#open);
+      this.#open--;
+      this.#observer.sockets?.(this.#open);
       if (group.members.size === 0 && this.#groups.get(socket.userId) === group) {
         this.#groups.delete(socket.userId);
       }

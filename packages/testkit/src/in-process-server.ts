@@ -88,7 +88,7 @@ export function startInProcessServer<S extends Scheduler = ManualScheduler>(
   options: InProcessServerOptions<S> = {},
 ): InProcessServer<S> {
   const scheduler = options.scheduler ?? (new ManualScheduler() as Scheduler as S);
-  const tokens = new TokenIssuer(options.userId);
+  const tokens = new TokenIssuer(options.userId, () => scheduler.now());
   const store = new MemorySyncStore({ scheduler });
   const hub = new Hub({ store, scheduler });
   const acks = new AckBuffer({ store, scheduler });

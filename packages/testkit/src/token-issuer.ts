@@ -44,11 +44,14 @@ function base64url(json: object): string {
 export class TokenIssuer {
   /** The user of tokens that name none. */
   readonly userId: string;
+  readonly #now: () => number;
   #key: SigningKey;
   #rotations = 0;
 
-  constructor(userId: string = randomUUID()) {
+  /** @param now the clock tokens are issued and judged by (the server's scheduler) @default Date.now */
+  constructor(userId: string = randomUUID(), now: () => number = Date.now) {
     this.userId = userId;
+    this.#now = now;
     this.#key = this.#newKey();
   }
 
@@ -58,7 +61,7 @@ export class TokenIssuer {
   /** A signed token for the current key. */
   issue(options: TokenOptions = {}): string {
     const header = base64url({ alg: "EdDSA", typ: "JWT", kid: this.#key.kid });
-    const issuedAt = Math.floor(Date.now() / 1000);
+    const issuedAt = Math.floor(this.#now() / 1000);
     const payload = base64url({
       sub: options.userId ?? this.userId,
       iat: issuedAt,
@@ -78,6 +81,6 @@ export class TokenIssuer {
     const kid = `in-process-key-${++this.#rotations}`;
     const { privateKey, publicKey } = generateKeyPairSync("ed25519");
     const jwk = { ...publicKey.export({ format: "jwk" }), kid, alg: "EdDSA", use: "sig" };
-    return { kid, privateKey, authenticate: jwtAuth({ jwks: { keys: [jwk] } }) };
+    return { kid, privateKey, authenticate: jwtAuth({ jwks: { keys: [jwk] }, now: this.#now }) };
   }
 }

@@ -55,10 +55,15 @@ export class Requests {
   async call<T>(
     send: (credentials: Credentials) => Promise<TransportResult<T>>,
   ): Promise<TransportResult<T>> {
-    let result = await send(this.credentials());
+    const sentWith = this.credentials();
+    let result = await send(sentWith);
     const isRefusal = (r: TransportResult<T>) =>
       !r.ok && recoveryOf(r.failure) === "reauthenticate";
-    if (isRefusal(result) && (await this.#refresh())) result = await send(this.credentials());
+    // A refresh that finished while this request was under way already gave a
+    // new token: retry with it rather than refreshing again (C10).
+    if (isRefusal(result) && (this.#token !== sentWith.token || (await this.#refresh()))) {
+      result = await send(this.credentials());
+    }
     if (!result.ok && isRefusal(result)) {
       if (!this.refused) {
         this.refused = true;
