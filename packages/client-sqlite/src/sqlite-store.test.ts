@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describeClientStore } from "@syncline/client/conformance";
 import Sqlite from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { describeClientStore } from "../../client/src/testing/store-conformance.js";
 import { SqliteClientStore } from "./sqlite-store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "syncline-sqlite-"));

@@ -2,8 +2,8 @@ import { jsonByteLength, MAX_PUSH_OPS } from "@syncline/protocol";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { takeBatch } from "./batch.js";
+import { localOp } from "./conformance/index.js";
 import type { PendingOp } from "./store.js";
-import { localOp } from "./testing/store-conformance.js";
 
 const queued = (n: number, valueBytes = 1): PendingOp => ({
   op: { ...localOp(n), value: "x".repeat(valueBytes) },

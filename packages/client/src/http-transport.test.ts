@@ -3,8 +3,8 @@ import type { AddressInfo } from "node:net";
 import type { ServerFrame, StoredOp } from "@syncline/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
+import { localOp } from "./conformance/index.js";
 import { createHttpTransport } from "./http-transport.js";
-import { localOp } from "./testing/store-conformance.js";
 import type { Transport } from "./transport.js";
 
 const credentials = { token: "jwt.token.here", deviceId: "0192f5c1-3b7e-7a4c-9d2e-5f1a2b3c4d5e" };

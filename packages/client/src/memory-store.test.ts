@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { describeClientStore, localOp } from "./conformance/index.js";
 import { MemoryClientStore } from "./memory-store.js";
-import { describeClientStore, localOp } from "./testing/store-conformance.js";
 
 describeClientStore("MemoryClientStore", () => ({ store: new MemoryClientStore() }));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { localOp } from "./conformance/index.js";
 import { overlayPending } from "./overlay.js";
-import { localOp } from "./testing/store-conformance.js";
 
 describe("overlayPending", () => {
   it("lays upserts over server fields and lets a later upsert revive a deleted entity", () => {

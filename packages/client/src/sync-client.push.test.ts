@@ -2,9 +2,9 @@ import { type ErrorBody, materialize, type Op, reduceOps } from "@syncline/proto
 import { until } from "@syncline/testkit";
 import { describe, expect, it } from "vitest";
 import { backoffDelay } from "./backoff.js";
+import { localOp } from "./conformance/index.js";
 import { MemoryClientStore, OpRejectedError, uuidv7 } from "./index.js";
 import { device, testNetwork } from "./testing/harness.js";
-import { localOp } from "./testing/store-conformance.js";
 
 const internal: { status: number; body: ErrorBody } = {
   status: 503,

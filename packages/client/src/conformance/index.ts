@@ -84,8 +84,13 @@ export function localOp(n: number, entityType = "track", entityId = "a"): Upsert
 }
 
 /**
- * The rules every `ClientStore` keeps, run against one adapter. `open`
- * gives a fresh, empty store for each test.
+ * The rules every `ClientStore` keeps, run against one adapter (published as
+ * `@syncline/client/conformance`, so a store for another database can prove
+ * itself; `vitest` and `fast-check` must be installed). `open` gives a fresh,
+ * empty store for each test.
+ * @example
+ * import { describeClientStore } from "@syncline/client/conformance";
+ * describeClientStore("MyStore", () => ({ store: new MyStore() }));
  */
 export function describeClientStore(name: string, open: () => StoreFixture): void {
   describe(`${name} (ClientStore conformance)`, () => {
