@@ -61,7 +61,7 @@ function frameIds(frames: readonly ServerFrame[]): number[] {
 }
 
 describe("inbound: catch-up and live frames", () => {
-  it("pulls pages until has_more is false, then applies live frames; cursor and clock follow", async () => {
+  it("C6, C7: pulls pages until has_more is false, then applies live frames; cursor and clock follow", async () => {
     const network = testNetwork();
     const { server, traffic } = network;
     await otherDeviceWrites(network, 2500);
@@ -96,7 +96,7 @@ describe("inbound: catch-up and live frames", () => {
     await writer.client.stop();
   });
 
-  it("applies ops seen by both pull and socket exactly once", async () => {
+  it("C6, R51: applies ops seen by both pull and socket exactly once", async () => {
     const network = testNetwork();
     const { server, faults, traffic } = network;
     const batches: AppliedBatch[] = [];
@@ -140,7 +140,7 @@ describe("inbound: catch-up and live frames", () => {
     await client.stop();
   });
 
-  it("runs onApply in the same transaction: when it throws, nothing is applied and the next catch-up retries", async () => {
+  it("C12: runs onApply in the same transaction: when it throws, nothing is applied and the next catch-up retries", async () => {
     const network = testNetwork();
     await otherDeviceWrites(network, 2);
     let failing = true;
@@ -166,10 +166,35 @@ describe("inbound: catch-up and live frames", () => {
     expect(client.list("note")).toEqual(await serverState(network));
     await client.stop();
   });
+
+  it("C12: onApply reads what the user sees (server state plus pending ops) in its own transaction", async () => {
+    const network = testNetwork();
+    await otherDeviceWrites(network, 2);
+    const reads: unknown[] = [];
+    const { client, store } = device(network, {
+      onApply: (_db, batch) => {
+        // The transaction under way: the applied ops are visible, and so is the pending edit.
+        reads.push(batch.read("note", "n0"), batch.list("note"));
+        store.transaction((tx) => reads.push(tx.cursor()));
+      },
+    });
+    client.mutate((tx) => tx.upsert("note", "n0", "color", "red"));
+    const hold = network.faults.hold("push");
+    client.start();
+    await until(() => reads.length === 3);
+    expect(reads).toEqual([
+      { title: "n0", color: "red" },
+      { n0: { title: "n0", color: "red" }, n1: { title: "n1" } },
+      2,
+    ]);
+    hold();
+    await until(() => client.status.state === "synced");
+    await client.stop();
+  });
 });
 
 describe("inbound: 410 and resync", () => {
-  it("wipes op-derived state, re-pulls from 0, and keeps pending ops on top, then pushes them", async () => {
+  it("C8, R63: wipes op-derived state, re-pulls from 0, and keeps pending ops on top, then pushes them", async () => {
     const network = testNetwork();
     const { server, faults, traffic } = network;
     // Tokens are judged by the server's clock, which this test moves 91 days on.
@@ -329,7 +354,7 @@ describe("inbound: 410 and resync", () => {
 });
 
 describe("inbound: ACK", () => {
-  it("ACKs the highest applied id once per debounce window, over the socket", async () => {
+  it("C9: ACKs the highest applied id once per debounce window, over the socket", async () => {
     const network = testNetwork();
     const { server, traffic } = network;
     const { client, scheduler } = device(network, { ackDebounceMs: 1000 });
@@ -349,7 +374,7 @@ describe("inbound: ACK", () => {
   });
 
   // R28: no frame ever carries a device's own ops, so a pull has to.
-  it("moves its cursor and ACK past its own pushed ops, so it never holds compaction back", async () => {
+  it("C9, R28: moves its cursor and ACK past its own pushed ops, so it never holds compaction back", async () => {
     const network = testNetwork();
     const { server, traffic } = network;
     const { client, scheduler } = device(network, { ackDebounceMs: 1000 });
@@ -367,7 +392,7 @@ describe("inbound: ACK", () => {
     await client.stop();
   });
 
-  it("ACKs with POST /sync/ack when the socket is not open", async () => {
+  it("C9: ACKs with POST /sync/ack when the socket is not open", async () => {
     const network = testNetwork();
     const { server, faults, traffic } = network;
     faults.refuseSockets = true;
@@ -385,7 +410,7 @@ describe("inbound: ACK", () => {
 });
 
 describe("inbound: reconnect and heartbeat", () => {
-  it("does not reconnect in a loop after close code 1008 (a frame of ours was refused)", async () => {
+  it("link states, R35: does not reconnect in a loop after close code 1008 (a frame of ours was refused)", async () => {
     const network = testNetwork();
     const { traffic } = network;
     // Pings every 10 ms: past the server's allowance (R34, 10 at once, then 1 a second).
@@ -404,7 +429,7 @@ describe("inbound: reconnect and heartbeat", () => {
     await client.stop();
   });
 
-  it("reconnects with backoff when the socket drops, and catches up what it missed", async () => {
+  it("C5, link states: reconnects with backoff when the socket drops, and catches up what it missed", async () => {
     const network = testNetwork();
     const { faults, traffic } = network;
     const { client, scheduler } = device(network, {
@@ -429,7 +454,7 @@ describe("inbound: reconnect and heartbeat", () => {
     await client.stop();
   });
 
-  it("closes a socket that stops answering pings and opens a new one", async () => {
+  it("link states: closes a socket that stops answering pings and opens a new one", async () => {
     const network = testNetwork();
     const { server, faults, traffic } = network;
     const { client, scheduler } = device(network, {

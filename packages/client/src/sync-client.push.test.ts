@@ -12,7 +12,7 @@ const internal: { status: number; body: ErrorBody } = {
 };
 
 describe("drain: 200", () => {
-  it("removes the acknowledged ops; the handle goes pending → sent → confirmed with server ids", async () => {
+  it("C2: removes the acknowledged ops; the handle goes pending → sent → confirmed with server ids", async () => {
     const network = testNetwork();
     const { client } = device(network);
     const m = client.mutate((tx) => {
@@ -44,7 +44,7 @@ describe("drain: 200", () => {
 });
 
 describe("drain: 409 lamport_conflict", () => {
-  it("merges the clock with max_lamport_ts and re-stamps every pending op, keeping order and ids", async () => {
+  it("C3, R47: merges the clock with max_lamport_ts and re-stamps every pending op, keeping order and ids", async () => {
     const network = testNetwork();
     const { server, traffic } = network;
     const first = device(network);
@@ -118,7 +118,7 @@ describe("drain: 409 lamport_conflict", () => {
     await client.stop();
   });
 
-  it("falls back to backoff when the server keeps answering 409, instead of looping", async () => {
+  it("C3: falls back to backoff when the server keeps answering 409, instead of looping", async () => {
     const network = testNetwork();
     const { server, faults, traffic } = network;
     // No real server answers this: a max_lamport_ts (1) the restamped ops are already above.
@@ -144,7 +144,7 @@ describe("drain: 409 lamport_conflict", () => {
 });
 
 describe("drain: network errors and 5xx", () => {
-  it("keeps the queue and retries with capped exponential backoff and jitter", async () => {
+  it("C5: keeps the queue and retries with capped exponential backoff and jitter", async () => {
     const network = testNetwork();
     const { server, faults } = network;
     faults.nextPushes.push("dropped", internal, "dropped", internal, internal, "dropped", internal);
@@ -309,7 +309,7 @@ function poisonBatch(
 }
 
 describe("drain: a batch the server keeps failing on (5xx)", () => {
-  it("R38: bisects and parks the op the server fails on while it answers pulls; the ops behind it are stored", async () => {
+  it("C4, R38: bisects and parks the op the server fails on while it answers pulls; the ops behind it are stored", async () => {
     const network = testNetwork();
     const { server, faults } = network;
     faults.answerPush = poisonBatch(500, { type: "internal", message: "internal server error" });
@@ -336,7 +336,7 @@ describe("drain: a batch the server keeps failing on (5xx)", () => {
     await client.stop();
   });
 
-  it("parks nothing while the whole server fails: the queue waits, then drains in order", async () => {
+  it("C4: parks nothing while the whole server fails: the queue waits, then drains in order", async () => {
     const network = testNetwork();
     const { server, faults, traffic } = network;
     // Pushes and pulls fail alike: an outage, not a poison op.
@@ -359,7 +359,7 @@ describe("drain: a batch the server keeps failing on (5xx)", () => {
 });
 
 describe("drain: rejected op (other 4xx)", () => {
-  it("parks the poison op as failed with the server's message and drains the rest in order", async () => {
+  it("C4: parks the poison op as failed with the server's message and drains the rest in order", async () => {
     const network = testNetwork();
     const { server, faults, traffic } = network;
     // A 422 that names no op (the real routes always name them, R12): only bisecting finds it.
@@ -468,7 +468,7 @@ describe("drain: rejected op (other 4xx)", () => {
 });
 
 describe("drain: 410 on push", () => {
-  it("resets (re-pulls from 0) and continues; the pending ops survive", async () => {
+  it("C3, C8: resets (re-pulls from 0) and continues; the pending ops survive", async () => {
     const network = testNetwork();
     const { server, faults, traffic } = network;
     // The real routes never answer a push with 410 (R22 guards pulls): a proxy or another server.
@@ -487,7 +487,7 @@ describe("drain: 410 on push", () => {
 });
 
 describe("drain: single flight", () => {
-  it("never has the same ops in two pushes at once, however often it is asked", async () => {
+  it("C1: never has the same ops in two pushes at once, however often it is asked", async () => {
     const network = testNetwork();
     const { server, faults, traffic } = network;
     const { client, scheduler } = device(network);

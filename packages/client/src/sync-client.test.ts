@@ -12,7 +12,7 @@ import { MemoryClientStore, type SyncClientState } from "./index.js";
 import { device, testNetwork } from "./testing/harness.js";
 
 describe("mutate", () => {
-  it("stamps increasing Lamport timestamps, persisted with the queued ops", () => {
+  it("R41: stamps increasing Lamport timestamps, persisted with the queued ops", () => {
     const store = new MemoryClientStore();
     const { client } = device(testNetwork(), { store });
     const m = client.mutate((tx) => {
@@ -95,7 +95,7 @@ describe("mutate", () => {
 });
 
 describe("offline edits", () => {
-  it("queue durably while stopped and arrive in order after a restart", async () => {
+  it("C2: queue durably while stopped and arrive in order after a restart", async () => {
     const network = testNetwork();
     const store = new MemoryClientStore();
     const first = device(network, { store });
@@ -111,7 +111,7 @@ describe("offline edits", () => {
 });
 
 describe("status", () => {
-  it("goes offline → connecting → syncing → synced, error on 401, offline when stopped", async () => {
+  it("C11, link states: goes offline → connecting → syncing → synced, error on 401, offline when stopped", async () => {
     const network = testNetwork();
     const { client, scheduler } = device(network, { backoff: { baseMs: 100, maxMs: 100 } });
     const states: SyncClientState[] = [];
@@ -188,7 +188,7 @@ describe("status", () => {
 });
 
 describe("convergence (the real routes in-process)", () => {
-  it("every op is stored once, in each device's order, and all devices converge, under random failures (property)", async () => {
+  it("C1, C2, C6: every op is stored once, in each device's order, and all devices converge, under random failures (property)", async () => {
     type Step =
       | { kind: "edit"; device: number; entity: string; field: string; value: number }
       | { kind: "delete"; device: number; entity: string }
