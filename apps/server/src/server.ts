@@ -10,7 +10,12 @@ import {
   runCompaction,
   SERVER_LISTENER_NAME,
 } from "@syncline/pg-store";
-import { type Cancel, MAX_CLIENT_FRAME_BYTES, systemScheduler } from "@syncline/protocol";
+import {
+  type Cancel,
+  MAX_CLIENT_FRAME_BYTES,
+  type Scheduler,
+  systemScheduler,
+} from "@syncline/protocol";
 import { AckBuffer, Hub } from "@syncline/server-core";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
@@ -42,8 +47,14 @@ export interface SyncServer {
  * Starts the whole server: database (embedded unless `databaseUrl`),
  * migrations, sync routes, fan-out across processes, ACK flushing, nightly
  * compaction, `/healthz`, `/metrics` and `/.well-known/jwks.json`.
+ * @param scheduler the clock of every server-side timer: token expiry, ACK
+ * flushes, fan-out waits, the nightly compaction @default systemScheduler
  */
-export async function startServer(config: ServerConfig, logger: pino.Logger): Promise<SyncServer> {
+export async function startServer(
+  config: ServerConfig,
+  logger: pino.Logger,
+  scheduler: Scheduler = systemScheduler,
+): Promise<SyncServer> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const pool = new pg.Pool({ connectionString: database.url, max: 20 });
   pool.on("error", (error) => logger.error({ err: error }, "idle database connection failed"));
@@ -55,6 +66,7 @@ export async function startServer(config: ServerConfig, logger: pino.Logger): Pr
     ...(config.jwksUrl ? { jwksUrl: config.jwksUrl } : { jwks: key.jwks }),
     ...(config.issuer ? { issuer: config.issuer } : {}),
     ...(config.audience ? { audience: config.audience } : {}),
+    now: () => scheduler.now(),
   });
 
   const notifier = new PgNotifier({
@@ -65,8 +77,8 @@ export async function startServer(config: ServerConfig, logger: pino.Logger): Pr
     onReconnect: () => void fanOut.catchUp(),
   });
   const store = new PgSyncStore({ pool, notifier });
-  const fanOut = new Hub({ store, observer: metrics.observer, logger });
-  const acks = new AckBuffer({ store, flushIntervalMs: config.ackFlushMs, logger });
+  const fanOut = new Hub({ store, observer: metrics.observer, logger, scheduler });
+  const acks = new AckBuffer({ store, flushIntervalMs: config.ackFlushMs, logger, scheduler });
   acks.start();
   const unsubscribers = [
     await store.onPush((notice) => fanOut.notify(notice.user_id, notice.max_id)),
@@ -109,6 +121,7 @@ export async function startServer(config: ServerConfig, logger: pino.Logger): Pr
   app.route(
     "/",
     createSyncRoutes({
+      scheduler,
       store,
       auth,
       upgradeWebSocket,
@@ -122,6 +135,7 @@ export async function startServer(config: ServerConfig, logger: pino.Logger): Pr
   const compact = async () => {
     try {
       const outcome = await runCompaction({
+        scheduler,
         pool,
         store,
         notifier,
@@ -147,11 +161,8 @@ export async function startServer(config: ServerConfig, logger: pino.Logger): Pr
   let cancelCompaction: Cancel | undefined;
   const scheduleCompaction = () => {
     if (!config.compactionAt) return;
-    const wait = msUntilDaily(config.compactionAt, new Date(systemScheduler.now()));
-    cancelCompaction = systemScheduler.schedule(
-      wait,
-      () => void compact().then(scheduleCompaction),
-    );
+    const wait = msUntilDaily(config.compactionAt, new Date(scheduler.now()));
+    cancelCompaction = scheduler.schedule(wait, () => void compact().then(scheduleCompaction));
   };
   scheduleCompaction();
 
