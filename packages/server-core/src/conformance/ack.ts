@@ -1,23 +1,10 @@
 import { isSyncError, type SyncError } from "@syncline/protocol";
 import { describe, expect, it } from "vitest";
 import type { SyncStore } from "../store.js";
+import { userWithUpserts } from "./log.js";
 import { upsert, uuid } from "./ops.js";
 import { rejectionOf } from "./rejection.js";
 import { type OpenConformanceSubject, storeUnderTest } from "./subject.js";
-
-/** A new user whose device pushed `count` upserts of one field. */
-async function logOf(
-  store: SyncStore,
-  count: number,
-): Promise<{ user: string; device: string; ids: number[] }> {
-  const [user, device] = [uuid(), uuid()];
-  const pushed = await store.push(
-    user,
-    device,
-    Array.from({ length: count }, (_, i) => upsert(i + 1, "p1", "title", i)),
-  );
-  return { user, device, ids: pushed.map((op) => op.id) };
-}
 
 /** The stale window of the freshness probe: short, so a millisecond either side of its edge shows. */
 const PROBE_WINDOW_MS = 1000;
@@ -49,7 +36,7 @@ export function describeAckConformance(open: OpenConformanceSubject): void {
     const store = storeUnderTest(open);
 
     it("R26 (ACK only raises): raises the cursor only; a lower or equal ACK keeps the id", async () => {
-      const { user, device, ids } = await logOf(store(), 5);
+      const { user, device, ids } = await userWithUpserts(store(), 5, () => "p1");
       expect(await store().cursor(user, device)).toBe(0);
 
       expect(await store().ack(user, device, ids[2]!, second(1))).toBe(ids[2]);
@@ -73,7 +60,7 @@ export function describeAckConformance(open: OpenConformanceSubject): void {
       ];
       // After each prefix of the ACKs: the highest id, the latest time.
       for (let count = 1; count <= acks.length; count++) {
-        const { user, device, ids } = await logOf(store(), 5);
+        const { user, device, ids } = await userWithUpserts(store(), 5, () => "p1");
         for (const ack of acks.slice(0, count)) {
           expect(await store().ack(user, device, ids[ack.id]!, ack.at)).toBe(ids[2]);
         }
@@ -82,7 +69,7 @@ export function describeAckConformance(open: OpenConformanceSubject): void {
     });
 
     it("R26 (ACK only raises): never moves last_seen_at back when an older ACK arrives late", async () => {
-      const { user, device, ids } = await logOf(store(), 2);
+      const { user, device, ids } = await userWithUpserts(store(), 2, () => "p1");
       const later = new Date("2030-06-01T00:00:00Z");
       await store().ack(user, device, ids[0]!, later);
       await store().ack(user, device, ids[1]!, new Date("2030-05-01T00:00:00Z"));
@@ -111,7 +98,7 @@ export function describeAckConformance(open: OpenConformanceSubject): void {
     });
 
     it("R27 (ACK above head): rejects an id above the user's head with invalid_request (422) and writes nothing", async () => {
-      const { user, device, ids } = await logOf(store(), 3);
+      const { user, device, ids } = await userWithUpserts(store(), 3, () => "p1");
       const head = ids[2]!;
       expect(await store().headId(user)).toBe(head);
       const error = await rejectionOf(store().ack(user, device, head + 1));
@@ -129,8 +116,8 @@ export function describeAckConformance(open: OpenConformanceSubject): void {
     });
 
     it("R27 (ACK above head), R9 (tenant isolation): judges the head per user; another user's higher ids do not count", async () => {
-      const { user, device } = await logOf(store(), 1);
-      const other = await logOf(store(), 3);
+      const { user, device } = await userWithUpserts(store(), 1, () => "p1");
+      const other = await userWithUpserts(store(), 3, () => "p1");
       await expect(store().ack(user, device, other.ids[2]!)).rejects.toSatisfy((error) =>
         isSyncError(error, "invalid_request"),
       );

@@ -1,5 +1,25 @@
 import type { StoredOp } from "@syncline/protocol";
 import type { SyncStore } from "../store.js";
+import { upsert, uuid } from "./ops.js";
+
+/**
+ * A new user whose one device pushed `count` upserts of `title`, op `i` on
+ * entity `entityOf(i)`.
+ * @returns the user, the device and the stored ids in order
+ */
+export async function userWithUpserts(
+  store: SyncStore,
+  count: number,
+  entityOf: (i: number) => string = (i) => `p${i}`,
+): Promise<{ user: string; device: string; ids: number[] }> {
+  const [user, device] = [uuid(), uuid()];
+  const pushed = await store.push(
+    user,
+    device,
+    Array.from({ length: count }, (_, i) => upsert(i + 1, entityOf(i), "title", i)),
+  );
+  return { user, device, ids: pushed.map((op) => op.id) };
+}
 
 /**
  * The user's whole log, paged through {@link SyncStore.pull} from 0 as a

@@ -6,24 +6,10 @@ import {
 } from "@syncline/protocol";
 import { describe, expect, it } from "vitest";
 import type { SyncStore } from "../store.js";
-import { pullAll, viewOfUser } from "./log.js";
+import { pullAll, userWithUpserts, viewOfUser } from "./log.js";
 import { upsert, uuid } from "./ops.js";
 import { rejectionOf } from "./rejection.js";
 import { type OpenConformanceSubject, storeUnderTest } from "./subject.js";
-
-/** A new user whose device pushed `count` upserts, one entity each. */
-async function userWithOps(
-  store: SyncStore,
-  count: number,
-): Promise<{ user: string; device: string; ids: number[] }> {
-  const [user, device] = [uuid(), uuid()];
-  const pushed = await store.push(
-    user,
-    device,
-    Array.from({ length: count }, (_, i) => upsert(i + 1, `p${i}`, "title", i)),
-  );
-  return { user, device, ids: pushed.map((op) => op.id) };
-}
 
 /** Pull pages, the byte bound, the 410 guard and resync pages (R20, R22–R24). */
 export function describePullConformance(open: OpenConformanceSubject): void {
@@ -32,7 +18,7 @@ export function describePullConformance(open: OpenConformanceSubject): void {
 
     describe("pages", () => {
       it("R20 (page): pages through the log in ascending id with has_more", async () => {
-        const { user, ids } = await userWithOps(store(), 7);
+        const { user, ids } = await userWithUpserts(store(), 7);
         const first = await store().pull(user, { since: 0, limit: 3 });
         expect(first.ops.map((op) => op.id)).toEqual(ids.slice(0, 3));
         expect(first.has_more).toBe(true);
@@ -45,7 +31,7 @@ export function describePullConformance(open: OpenConformanceSubject): void {
       });
 
       it("R20 (page): says has_more=false when the page ends exactly at the head, and returns nothing after it", async () => {
-        const { user, ids } = await userWithOps(store(), 4);
+        const { user, ids } = await userWithUpserts(store(), 4);
         expect(await store().pull(user, { since: ids[1]!, limit: 2 })).toMatchObject({
           has_more: false,
         });
@@ -104,7 +90,7 @@ export function describePullConformance(open: OpenConformanceSubject): void {
       });
 
       it("R24 (pull never writes a cursor): pulling leaves no cursor that could count for compaction", async () => {
-        const { user, device } = await userWithOps(store(), 3);
+        const { user, device } = await userWithUpserts(store(), 3);
         const before = await viewOfUser(store(), user, [device]);
         await pullAll(store(), user, 1);
         expect(await viewOfUser(store(), user, [device])).toEqual(before);
