@@ -5,7 +5,6 @@ import {
   type SyncError,
 } from "@syncline/protocol";
 import { describe, expect, it } from "vitest";
-import type { SyncStore } from "../store.js";
 import { pullAll, userWithUpserts, viewOfUser } from "./log.js";
 import { upsert, uuid } from "./ops.js";
 import { rejectionOf } from "./rejection.js";
