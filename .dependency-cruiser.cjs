@@ -3,7 +3,7 @@
  * `pnpm lint`. Test files, test helpers and benches may cross them; shipped
  * code may not.
  */
-const shipped = "^packages/(?!testkit/)[^/]+/src/";
+const shipped = "^packages/(?!testkit/|sim/)[^/]+/src/";
 const notShipped = ["\\.test\\.ts$", "/testing/", "/fixtures/", "/test-support\\.ts$"];
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -512,3 +512,27 @@ describe("drain: single flight", () => {
     await client.stop();
   });
 });
+
+describe("drain: the app's write fails while a push is confirmed", () => {
+  // Found by the simulation (pnpm sim --seed 11): onApply threw inside the
+  // confirmation of a push, the drain rejected unhandled and ended the process.
+  it("C12: reports the failure instead of ending the process, and the op is still confirmed once (sim seed 11)", async () => {
+    const network = testNetwork();
+    const { server } = network;
+    let failures = 1;
+    const { client, scheduler } = device(network, {
+      onApply: () => {
+        if (failures-- > 0) throw new Error("the app's write failed (disk full)");
+      },
+    });
+    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    client.start();
+    await until(() => client.status.lastError?.type === "local");
+    expect(client.status.lastError?.message).toBe("the app's write failed (disk full)");
+    for (let i = 0; i < 10 && m.state !== "confirmed"; i++) await scheduler.advance(1_000);
+    const [stored] = await m.confirmed;
+    expect((await server.log()).map((op) => op.id)).toEqual([stored!.id]);
+    expect(client.status.pendingCount).toBe(0);
+    await client.stop();
+  });
+});

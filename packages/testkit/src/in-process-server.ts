@@ -1,7 +1,13 @@
 import { createHttpTransport, type HttpTransportOptions, type Transport } from "@syncline/client";
 import { createSyncRoutes, type SyncEnv } from "@syncline/hono";
 import { MAX_PULL_LIMIT, type Scheduler, type StoredOp } from "@syncline/protocol";
-import { AckBuffer, Hub, MemorySyncStore, type UserCompaction } from "@syncline/server-core";
+import {
+  AckBuffer,
+  Hub,
+  MemorySyncStore,
+  type SyncStore,
+  type UserCompaction,
+} from "@syncline/server-core";
 import type { Hono } from "hono";
 import { trackInFlight } from "./in-flight-work.js";
 import { createInProcessWebSocket, type FetchHandler } from "./in-process-websocket.js";
@@ -18,6 +24,15 @@ export interface InProcessServerOptions<S extends Scheduler> {
   readonly scheduler?: S;
   /** The user of tokens that name none. @default a random UUID */
   readonly userId?: string;
+  /**
+   * The op log: pass the one a previous instance used to restart the server
+   * on it (its hub and unflushed ACKs are lost, the log is not), or another
+   * `SyncStore` (e.g. `PgSyncStore`).
+   * @default a new MemorySyncStore on the scheduler
+   */
+  readonly store?: SyncStore;
+  /** The signing key: pass a previous instance's so its tokens stay valid across a restart. @default a new key */
+  readonly tokens?: TokenIssuer;
 }
 
 /** Options of {@link InProcessServer.compact}. */
@@ -33,7 +48,9 @@ export interface InProcessServer<S extends Scheduler = ManualScheduler> {
   /** `createSyncRoutes(...)`: the app every request and handshake goes to. */
   readonly app: Hono<SyncEnv>;
   /** The routes' store: read the log, seed ops as another install would, compact. */
-  readonly store: MemorySyncStore;
+  readonly store: SyncStore;
+  /** The signing key of the tokens this server accepts. */
+  readonly tokens: TokenIssuer;
   /** The routes' fan-out hub; `hub.closeAll(code)` closes every socket from the server side. */
   readonly hub: Hub;
   /**
@@ -88,10 +105,13 @@ export function startInProcessServer<S extends Scheduler = ManualScheduler>(
   options: InProcessServerOptions<S> = {},
 ): InProcessServer<S> {
   const scheduler = options.scheduler ?? (new ManualScheduler() as Scheduler as S);
-  const tokens = new TokenIssuer(options.userId, () => scheduler.now());
-  const store = new MemorySyncStore({ scheduler });
+  const tokens = options.tokens ?? new TokenIssuer(options.userId, () => scheduler.now());
+  const store = options.store ?? new MemorySyncStore({ scheduler });
   const hub = new Hub({ store, scheduler });
   const acks = new AckBuffer({ store, scheduler });
+  // R19: pushes committed through any server on this store (another
+  // instance, or one before a restart) reach this server's sockets too.
+  void store.onPush((notice) => hub.notify(notice.user_id, notice.max_id));
   const sockets = createInProcessWebSocket();
   const app = createSyncRoutes({
     store,
@@ -118,6 +138,7 @@ export function startInProcessServer<S extends Scheduler = ManualScheduler>(
   return {
     app,
     store,
+    tokens,
     hub,
     acks,
     scheduler,

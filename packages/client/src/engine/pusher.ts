@@ -87,6 +87,9 @@ export class Pusher<Db> {
         this.#requested = false;
         await this.#pushQueue();
       }
+    } catch (error) {
+      // Never an unhandled rejection that ends the app: report it, try again later.
+      this.#ctx.localFailure(error);
     } finally {
       this.#run = undefined;
       this.#ctx.refreshStatus();
@@ -129,7 +132,16 @@ export class Pusher<Db> {
           });
           return;
         }
-        this.#confirm(stored);
+        try {
+          this.#confirm(stored);
+        } catch (error) {
+          // The store or the app's onApply failed: the confirmation rolled back
+          // and the ops stay queued. Push them again after the backoff; the
+          // server answers them as duplicates (R14) and the confirm is retried.
+          const message = error instanceof Error ? error.message : String(error);
+          this.#retryLater(ids, { type: "local", message });
+          return;
+        }
         continue;
       }
       const failure = result.failure;
