@@ -162,7 +162,9 @@ export async function startServer(
   const scheduleCompaction = () => {
     if (!config.compactionAt) return;
     const wait = msUntilDaily(config.compactionAt, new Date(scheduler.now()));
-    cancelCompaction = scheduler.schedule(wait, () => void compact().then(scheduleCompaction));
+    cancelCompaction = scheduler.schedule(wait, () => void compact().then(scheduleCompaction), {
+      keepAlive: false,
+    });
   };
   scheduleCompaction();
 

@@ -109,7 +109,12 @@ export {
   type SyncState,
   syncStateTarget,
 } from "./reducer.js";
-export { type Cancel, type Scheduler, systemScheduler } from "./scheduler.js";
+export {
+  type Cancel,
+  type ScheduleOptions,
+  type Scheduler,
+  systemScheduler,
+} from "./scheduler.js";
 export { OpIdSchema, type StoredOp, StoredOpSchema } from "./stored-op.js";
 export { UuidSchema } from "./uuid.js";
 export { type AckFrame, AckFrameSchema } from "./ws/ack-frame.js";

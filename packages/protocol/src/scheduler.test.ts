@@ -20,6 +20,31 @@ describe("systemScheduler", () => {
     expect(fired).toHaveBeenCalledTimes(1);
   });
 
+  it("lets a keepAlive: false timer not hold the process, and keeps the others", () => {
+    const refs: boolean[] = [];
+    const real = globalThis.setTimeout;
+    globalThis.setTimeout = ((fn: () => void, ms: number) => {
+      const timer = real(fn, ms);
+      refs.push(timer.hasRef());
+      const unref = timer.unref.bind(timer);
+      timer.unref = () => {
+        refs[refs.length - 1] = false;
+        return unref();
+      };
+      return timer;
+    }) as typeof setTimeout;
+    try {
+      const cancels = [
+        systemScheduler.schedule(1000, () => {}),
+        systemScheduler.schedule(1000, () => {}, { keepAlive: false }),
+      ];
+      expect(refs).toEqual([true, false]);
+      for (const cancel of cancels) cancel();
+    } finally {
+      globalThis.setTimeout = real;
+    }
+  });
+
   it("never runs a callback synchronously, and not at all once cancelled", () => {
     vi.useFakeTimers();
     const soon = vi.fn();

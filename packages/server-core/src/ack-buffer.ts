@@ -41,11 +41,13 @@ export class AckBuffer {
   /** Starts the periodic flush. */
   start(): void {
     if (this.#cancelTick) return;
+    // The periodic flush never keeps a process alive on its own.
+    const background = { keepAlive: false };
     const tick = () => {
-      this.#cancelTick = this.#scheduler.schedule(this.#intervalMs, tick);
+      this.#cancelTick = this.#scheduler.schedule(this.#intervalMs, tick, background);
       void this.flush();
     };
-    this.#cancelTick = this.#scheduler.schedule(this.#intervalMs, tick);
+    this.#cancelTick = this.#scheduler.schedule(this.#intervalMs, tick, background);
   }
 
   /** Stops the periodic flush and writes what is buffered. */

@@ -136,8 +136,10 @@ export function wsRoute(upgradeWebSocket: UpgradeWebSocket, deps: WsRouteDeps) {
         const opened = hubSocket(ws, userId, deviceId);
         socket = opened;
         if (expiresAt) {
-          cancelExpiry = scheduler.schedule(expiresAt.getTime() - scheduler.now(), () =>
-            opened.close(CLOSE_CODE.tokenExpired, "token expired"),
+          cancelExpiry = scheduler.schedule(
+            expiresAt.getTime() - scheduler.now(),
+            () => opened.close(CLOSE_CODE.tokenExpired, "token expired"),
+            { keepAlive: false },
           );
         }
         open(opened).catch((error: unknown) => {
