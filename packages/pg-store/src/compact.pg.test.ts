@@ -1,5 +1,6 @@
+import { protocolExampleLog } from "@syncline/server-core/conformance";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openTestStore, remove, type TestStore, upsert, uuid } from "./test-support.js";
+import { openTestStore, type TestStore, uuid } from "./test-support.js";
 
 let db: TestStore;
 beforeAll(async () => {
@@ -13,14 +14,7 @@ const NOW = new Date("2030-01-01T00:00:00Z");
 describe("compaction: the watermark row", () => {
   it("R60 (atomic compaction): records compacted_up_to = MIN with updated_at = the run's now", async () => {
     const [user, device, reader] = [uuid(), uuid(), uuid()];
-    const pushed = await db.store.push(user, device, [
-      upsert(1, "p1", "title", "A"),
-      upsert(2, "p1", "title", "B"),
-      upsert(3, "p1", "cover", "x"),
-      remove(4, "p1"),
-      upsert(5, "p1", "title", "C"),
-      upsert(6, "p1", "title", "D"),
-    ]);
+    const pushed = await db.store.push(user, device, protocolExampleLog());
     const titleD = pushed.at(-1)!.id;
     await db.store.ack(user, reader, titleD - 1, NOW);
     await db.store.compactUser(user, { now: NOW });

@@ -31,7 +31,7 @@ class Edit extends SimCommand {
     super();
   }
   protected async act(world: SimWorld): Promise<void> {
-    const device = world.devices[this.device % world.devices.length]!;
+    const device = world.deviceAt(this.device);
     const type = this.entity === POISON_ENTITY ? POISON_ENTITY : "note";
     device.mutations.push(
       device.client.mutate((tx) =>
@@ -69,7 +69,7 @@ class Network extends SimCommand {
     super();
   }
   protected async act(world: SimWorld): Promise<void> {
-    const { faults } = world.devices[this.device % world.devices.length]!;
+    const { faults } = world.deviceAt(this.device);
     faults.offline = !this.online;
     if (!this.online) faults.cutSockets();
   }
@@ -84,7 +84,7 @@ class LoseAnswer extends SimCommand {
     super();
   }
   protected async act(world: SimWorld): Promise<void> {
-    world.devices[this.device % world.devices.length]!.faults.nextPushes.push("lost");
+    world.deviceAt(this.device).faults.nextPushes.push("lost");
   }
   toString(): string {
     return `loseNextAnswer(device ${this.device})`;
@@ -100,7 +100,7 @@ class Crash extends SimCommand {
     super();
   }
   protected async act(world: SimWorld): Promise<void> {
-    await world.crash(world.devices[this.device % world.devices.length]!, this.loseClock);
+    await world.crash(world.deviceAt(this.device), this.loseClock);
   }
   toString(): string {
     return `crash(device ${this.device}${this.loseClock ? ", clock lost" : ""})`;
@@ -117,7 +117,11 @@ class RestartServer extends SimCommand {
   }
 }
 
-/** Time jumps (0 or 91+ days, so silent devices fall stale and tokens expire), then compaction runs. */
+/**
+ * Time jumps (0, 91 or 120 days, so tokens expire and devices that stay
+ * offline fall stale), the devices online catch up and ACK, then compaction
+ * runs: a stale device comes back to a 410 (R63).
+ */
 class Compact extends SimCommand {
   constructor(readonly days: number) {
     super();
@@ -145,7 +149,7 @@ class StaleReturn extends SimCommand {
     super();
   }
   protected async act(world: SimWorld): Promise<void> {
-    const away = world.devices[this.device % world.devices.length]!;
+    const away = world.deviceAt(this.device);
     away.faults.offline = true;
     away.faults.cutSockets();
     away.mutations.push(away.client.mutate((tx) => tx.upsert("note", "a", "color", this.device)));
@@ -177,7 +181,7 @@ class FailApply extends SimCommand {
     super();
   }
   protected async act(world: SimWorld): Promise<void> {
-    world.devices[this.device % world.devices.length]!.failNextApply = true;
+    world.deviceAt(this.device).failNextApply = true;
   }
   toString(): string {
     return `failNextApply(device ${this.device})`;

@@ -96,6 +96,11 @@ export class SimWorld {
     return world;
   }
 
+  /** The device a schedule's index names (indices wrap around the devices there are). */
+  deviceAt(index: number): SimDevice {
+    return this.devices[index % this.devices.length]!;
+  }
+
   /** The users and their devices. */
   get users(): string[] {
     return [...new Set(this.devices.map((device) => device.userId))];

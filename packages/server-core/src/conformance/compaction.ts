@@ -2,7 +2,7 @@ import { materialize, type Op, reduceOps } from "@syncline/protocol";
 import { describe, expect, it } from "vitest";
 import type { SyncStore } from "../store.js";
 import { pullAll, viewOfUser } from "./log.js";
-import { remove, upsert, uuid } from "./ops.js";
+import { protocolExampleLog, remove, upsert, uuid } from "./ops.js";
 import { type OpenConformanceSubject, storeUnderTest } from "./subject.js";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -62,14 +62,7 @@ export function describeCompactionConformance(open: OpenConformanceSubject): voi
 
       it("R59 (collapse): collapses the protocol's example log (docs/PROTOCOL.md, section 9)", async () => {
         const [user, device, reader] = [uuid(), uuid(), uuid()];
-        const pushed = await store().push(user, device, [
-          upsert(1, "p1", "title", "A"),
-          upsert(2, "p1", "title", "B"),
-          upsert(3, "p1", "cover", "x"),
-          remove(4, "p1"),
-          upsert(5, "p1", "title", "C"),
-          upsert(6, "p1", "title", "D"),
-        ]);
+        const pushed = await store().push(user, device, protocolExampleLog());
         const [, , , deleted, titleC, titleD] = pushed.map((op) => op.id);
         await store().ack(user, reader, titleD! - 1, NOW);
         await store().compactUser(user, { now: NOW });

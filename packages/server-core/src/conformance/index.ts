@@ -12,7 +12,7 @@ import type { OpenConformanceSubject } from "./subject.js";
 import { describeVisibilityConformance } from "./visibility.js";
 
 export { pullAll } from "./log.js";
-export { remove, upsert, uuid } from "./ops.js";
+export { protocolExampleLog, remove, upsert, uuid } from "./ops.js";
 export type { ConformanceSubject, OpenConformanceSubject } from "./subject.js";
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { DeleteOp, JsonValue, UpsertOp } from "@syncline/protocol";
+import type { DeleteOp, JsonValue, Op, UpsertOp } from "@syncline/protocol";
 
 /** A fresh random UUID: a user, device or operation id. */
 export const uuid = (): string => randomUUID();
@@ -40,4 +40,19 @@ export function remove(
     field: null,
     value: null,
   };
+}
+
+/**
+ * The example log of docs/PROTOCOL.md, section 9, for one device:
+ * `p1.title` A, B, `p1.cover` x, delete `p1`, `p1.title` C, D.
+ */
+export function protocolExampleLog(): Op[] {
+  return [
+    upsert(1, "p1", "title", "A"),
+    upsert(2, "p1", "title", "B"),
+    upsert(3, "p1", "cover", "x"),
+    remove(4, "p1"),
+    upsert(5, "p1", "title", "C"),
+    upsert(6, "p1", "title", "D"),
+  ];
 }
