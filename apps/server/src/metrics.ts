@@ -43,7 +43,7 @@ export function createMetrics(): ServerMetrics {
   });
   const fanOut = new Histogram({
     name: "syncline_fanout_latency_seconds",
-    help: "From an op's commit to its live frame being sent",
+    help: "From a page of new ops' commit to its live frame being sent to every socket of the user (one observation per page)",
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });

@@ -1,4 +1,10 @@
 export {
+  COMPACTION_SLICE_OPS,
+  type CompactionSlice,
+  type PgCompactOptions,
+  type PgCompactUserOptions,
+} from "./compact.js";
+export {
   answerFlushRequests,
   type CompactionOutcome,
   FLUSH_DONE_CHANNEL,

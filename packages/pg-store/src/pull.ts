@@ -1,50 +1,55 @@
-import { MAX_PAGE_VALUE_BYTES, type PullResponse } from "@syncline/protocol";
-import { resyncRequired } from "@syncline/server-core";
+import { MAX_PAGE_VALUE_BYTES } from "@syncline/protocol";
+import { type EncodedPullPage, resyncRequired } from "@syncline/server-core";
 import type { Queryable } from "./queryable.js";
-import { type OpRow, opColumns, toStoredOp } from "./rows.js";
+import { storedOpJson } from "./rows.js";
 
 /**
  * One statement, so the watermark and the page come from one snapshot: a
  * compaction committing in between cannot slip a collapsed range past the
- * guard. Returns one row with the watermark even when the page is empty (or
- * refused); `o.id` is then null. The page is cut after the op whose value
- * takes the page's value bytes to `$5` (R20): each row says how many rows
- * were read (`fetched`), so a cut page still reports `has_more`.
+ * guard. Returns one row: the watermark, and (unless refused) the page built
+ * by PostgreSQL as the text of a JSON array (`ops`, NULL when empty), how
+ * many ops it holds and how many rows were read. At most `$3 - 1` ops are
+ * kept, and the page is cut after the op whose value takes the page's value
+ * bytes to `$5` (R20); reading one row more than is kept tells whether more
+ * follow.
  */
 const PULL_SQL = `
-SELECT w.compacted_up_to, o.*
+SELECT w.compacted_up_to, p.ops, coalesce(p.kept, 0) AS kept, coalesce(p.fetched, 0) AS fetched
 FROM (
   SELECT coalesce(
     (SELECT compacted_up_to FROM sync_compaction_watermark WHERE user_id = $1), 0
   ) AS compacted_up_to
 ) w
 LEFT JOIN LATERAL (
-  SELECT * FROM (
+  SELECT
+    string_agg(${storedOpJson("sized")}::text, ',' ORDER BY sized.id) FILTER (WHERE sized.kept) AS ops,
+    count(*) FILTER (WHERE sized.kept) AS kept,
+    count(*) AS fetched
+  FROM (
     SELECT page.*,
-      count(*) OVER () AS fetched,
-      sum(page.value_bytes) OVER (ORDER BY page.id) - page.value_bytes AS bytes_before
+      row_number() OVER (ORDER BY page.id) < $3
+        AND sum(page.value_bytes) OVER (ORDER BY page.id) - page.value_bytes < $5 AS kept
     FROM (
-      SELECT ${opColumns()}, coalesce(octet_length(value::text), 0) AS value_bytes FROM sync_op
+      SELECT *, coalesce(octet_length(value::text), 0) AS value_bytes FROM sync_op
       WHERE user_id = $1 AND id > $2 AND ($4 OR NOT ($2 > 0 AND $2 < w.compacted_up_to))
       ORDER BY id
       LIMIT $3
     ) page
   ) sized
-  WHERE sized.bytes_before < $5
-) o ON true
-ORDER BY o.id`;
+) p ON true`;
 
-type PullRow = Omit<OpRow, "id"> & {
+interface PullRow {
   compacted_up_to: string;
-  id: string | null;
-  fetched: string | null;
-};
+  ops: string | null;
+  kept: string;
+  fetched: string;
+}
 
 /**
  * Ops of `userId` with `id > since`, ascending, at most `limit` and at most
  * about `maxValueBytes` of values (the op that crosses it is the page's last;
- * the first op always comes), and whether more follow. Reads only; never
- * writes a cursor.
+ * the first op always comes), and whether more follow, encoded as the wire's
+ * JSON by PostgreSQL. Reads only; never writes a cursor.
  * @param resync the page continues a pull that began at `since = 0`: no guard
  * @throws {SyncError} `resync_required` when `since > 0` and `since < compacted_up_to` (unless `resync`)
  */
@@ -55,7 +60,7 @@ export async function pullOps(
   limit: number,
   resync = false,
   maxValueBytes: number = MAX_PAGE_VALUE_BYTES,
-): Promise<PullResponse> {
+): Promise<EncodedPullPage> {
   const { rows } = await db.query<PullRow>(PULL_SQL, [
     userId,
     since,
@@ -63,16 +68,11 @@ export async function pullOps(
     resync,
     maxValueBytes,
   ]);
-  const compactedUpTo = Number(rows[0]!.compacted_up_to);
+  const row = rows[0]!;
+  const compactedUpTo = Number(row.compacted_up_to);
   if (!resync && since > 0 && since < compactedUpTo) {
     throw resyncRequired(since, compactedUpTo);
   }
-  const ops = [];
-  for (const row of rows) {
-    if (row.id !== null) ops.push(toStoredOp({ ...row, id: row.id }));
-  }
-  const fetched = Number(rows[0]!.fetched ?? 0);
-  const hasMore = ops.length > limit || ops.length < fetched;
-  if (ops.length > limit) ops.pop();
-  return { ops, has_more: hasMore };
+  const count = Number(row.kept);
+  return { ops: `[${row.ops ?? ""}]`, count, has_more: count < Number(row.fetched) };
 }

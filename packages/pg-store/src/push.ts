@@ -1,25 +1,37 @@
-import type { Op, PushedOp, StoredOp } from "@syncline/protocol";
+import type { Op, PushedOp } from "@syncline/protocol";
 import { lamportConflict, operationIdReused } from "@syncline/server-core";
 import type pg from "pg";
 import { lockUser } from "./locks.js";
 import { publish } from "./notifier.js";
 import { encodePushNotice, PUSH_CHANNEL } from "./push-notice.js";
-import { contentMd5, type OpRow, opColumns, toStoredOp } from "./rows.js";
+import { contentMd5, isoWallClock, type OpRow, opColumns, toStoredOp } from "./rows.js";
 
 /**
- * Ops as `b(operation_id, …, lamport_ts, ord)`, from parameters $3..$9 ($1
- * and $2 are the user and the device). `ord` is the 1-based position.
+ * The batch as `b(operation_id, …, lamport_ts, ord)` from ONE JSON parameter
+ * ($3, the validated ops as `JSON.stringify` gives them; $1 and $2 are the
+ * user and the device): PostgreSQL parses it once, and the driver sends one
+ * string instead of seven arrays. `ord` is the 1-based position. An upsert's
+ * `value` is the JSONB it is stored as (a JSON `null` value comes out of
+ * `json_to_recordset` as SQL NULL and is stored as JSONB `null`); a delete's
+ * is SQL NULL.
  */
-const BATCH = `unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::bigint[])
-  WITH ORDINALITY AS b(operation_id, entity_type, entity_id, op, field, value, lamport_ts, ord)`;
+const BATCH = `(
+  SELECT j.operation_id, j.entity_type, j.entity_id, j.op, j.field, j.lamport_ts, j.ord,
+    CASE WHEN j.op = 'upsert' THEN coalesce(j.value, 'null'::jsonb) END AS value
+  FROM ROWS FROM (json_to_recordset($3::json) AS (
+    operation_id uuid, entity_type text, entity_id text, op text, field text, value jsonb, lamport_ts bigint
+  )) WITH ORDINALITY AS j(operation_id, entity_type, entity_id, op, field, value, lamport_ts, ord)
+) b`;
 
 /**
  * One statement, one snapshot: the device's highest `lamport_ts` before the
- * push (a CTE does not see the INSERT beside it), and the rows the INSERT
- * stored, in batch order. ON CONFLICT DO NOTHING skips, instead of raising,
+ * push (a CTE does not see the INSERT beside it), the transaction's clock
+ * (every row's `wall_clock`, the column's `DEFAULT now()`), and the id of each
+ * row the INSERT stored. ON CONFLICT DO NOTHING skips, instead of raising,
  * every op whose `operation_id` or `lamport_ts` is taken (stored before, or by
  * an earlier op of the batch), and an op compaction removed is never inserted
- * again (R68); {@link classify} then decides what each skipped op was.
+ * again (R68); {@link classify} then decides what each skipped op was. The
+ * rest of each stored row is the op as sent, so nothing else comes back.
  */
 const INSERT_SQL = `
 WITH device AS (
@@ -35,9 +47,10 @@ inserted AS (
   )
   ORDER BY b.ord
   ON CONFLICT DO NOTHING
-  RETURNING ${opColumns()}
+  RETURNING id, operation_id, lamport_ts
 )
-SELECT device.max_lamport_ts, inserted.* FROM device LEFT JOIN inserted ON true`;
+SELECT device.max_lamport_ts, ${isoWallClock("now()")} AS wall_clock, inserted.*
+FROM device LEFT JOIN inserted ON true`;
 
 /** What a duplicate is compared on: everything but `lamport_ts`, with `value` compared as JSONB. */
 const content = (alias: string) =>
@@ -52,39 +65,43 @@ const content = (alias: string) =>
  * is read at most once, not once per op.
  */
 const REPEATS_SQL = `
-WITH stored AS MATERIALIZED (
-  SELECT ${opColumns()} FROM sync_op
-  WHERE user_id = $1 AND device_id = $2 AND operation_id = ANY($3::uuid[])
+WITH batch AS MATERIALIZED (SELECT * FROM ${BATCH}),
+stored AS MATERIALIZED (
+  SELECT * FROM sync_op
+  WHERE user_id = $1 AND device_id = $2 AND operation_id IN (SELECT operation_id FROM batch)
 ),
 retired AS MATERIALIZED (
   SELECT id, device_id, operation_id, lamport_ts, wall_clock, content_md5 FROM sync_op_retired
-  WHERE user_id = $1 AND device_id = $2 AND operation_id = ANY($3::uuid[])
+  WHERE user_id = $1 AND device_id = $2 AND operation_id IN (SELECT operation_id FROM batch)
 )
 SELECT b.ord, ${content("s")} IS NOT DISTINCT FROM ${content("b")} AS same, ${opColumns("s")}
-FROM ${BATCH}
+FROM batch b
 JOIN stored s ON s.operation_id = b.operation_id
 UNION ALL
 SELECT b.ord, r.content_md5 = ${contentMd5("b")} AS same,
-  r.id, r.device_id, r.operation_id, b.entity_type, b.entity_id, b.op, b.field, b.value, r.lamport_ts, r.wall_clock
-FROM ${BATCH}
+  r.id, r.device_id, r.operation_id, b.entity_type, b.entity_id, b.op, b.field, b.value, r.lamport_ts,
+  ${isoWallClock("r.wall_clock")} AS wall_clock
+FROM batch b
 JOIN retired r ON r.operation_id = b.operation_id`;
 
-type InsertRow = Omit<OpRow, "id"> & { max_lamport_ts: string | null; id: string | null };
+interface InsertRow {
+  max_lamport_ts: string | null;
+  wall_clock: string;
+  id: string | null;
+  operation_id: string | null;
+  lamport_ts: string | null;
+}
 type RepeatRow = OpRow & { ord: string; same: boolean };
 
-/** The parameters $1..$9 of {@link BATCH}. */
+/** What the INSERT stored for an op: its id and the `lamport_ts` it was stored with. */
+interface Inserted {
+  readonly id: number;
+  readonly lamport_ts: number;
+}
+
+/** The parameters $1..$3 of {@link BATCH}. */
 function batchParams(userId: string, deviceId: string, ops: readonly Op[]): unknown[] {
-  return [
-    userId,
-    deviceId,
-    ops.map((op) => op.operation_id),
-    ops.map((op) => op.entity_type),
-    ops.map((op) => op.entity_id),
-    ops.map((op) => op.op),
-    ops.map((op) => op.field),
-    ops.map((op) => (op.op === "upsert" ? JSON.stringify(op.value) : null)),
-    ops.map((op) => op.lamport_ts),
-  ];
+  return [userId, deviceId, JSON.stringify(ops)];
 }
 
 /**
@@ -101,11 +118,13 @@ export async function pushInTransaction(
 ): Promise<PushedOp[]> {
   await lockUser(client, userId);
   const { rows } = await client.query<InsertRow>(INSERT_SQL, batchParams(userId, deviceId, ops));
-  const inserted = new Map<string, StoredOp>();
+  const inserted = new Map<string, Inserted>();
+  let maxId = 0;
   for (const row of rows) {
     if (row.id === null) continue;
-    const stored = toStoredOp({ ...row, id: row.id });
-    inserted.set(stored.operation_id, stored);
+    const id = Number(row.id);
+    if (id > maxId) maxId = id;
+    inserted.set(row.operation_id!, { id, lamport_ts: Number(row.lamport_ts) });
   }
 
   // The op each inserted row came from: the first with its operation_id and lamport_ts.
@@ -134,9 +153,9 @@ export async function pushInTransaction(
   }
 
   const storedMax = Number(rows[0]?.max_lamport_ts ?? 0);
-  const pushed = classify(ops, deviceId, storedMax, inserted, insertedBy, repeats);
+  const wallClock = rows[0]!.wall_clock;
+  const pushed = classify(ops, deviceId, wallClock, storedMax, inserted, insertedBy, repeats);
   if (inserted.size > 0) {
-    const maxId = Math.max(...[...inserted.values()].map((op) => op.id));
     await publish(client, PUSH_CHANNEL, encodePushNotice({ user_id: userId, max_id: maxId }));
   }
   return pushed;
@@ -147,15 +166,17 @@ export async function pushInTransaction(
  * an op whose `operation_id` was stored before it (before the push, or by an
  * earlier op of the batch) is a duplicate and must match that row; any other
  * op is new, and its `lamport_ts` must be above the device's highest so far.
- * @param inserted the rows the INSERT stored, by `operation_id`
+ * @param wallClock the push transaction's clock, every inserted row's `wall_clock`
+ * @param inserted what the INSERT stored, by `operation_id`
  * @param insertedBy the index of the op that inserted each of them
  * @param repeats for the other ops, by index: the row stored under their `operation_id`
  */
 function classify(
   ops: readonly Op[],
   deviceId: string,
+  wallClock: string,
   storedMaxLamportTs: number,
-  inserted: ReadonlyMap<string, StoredOp>,
+  inserted: ReadonlyMap<string, Inserted>,
   insertedBy: ReadonlyMap<string, number>,
   repeats: ReadonlyMap<number, RepeatRow>,
 ): PushedOp[] {
@@ -165,7 +186,7 @@ function classify(
     if (by === index) {
       if (op.lamport_ts <= maxLamportTs) throw lamportConflict(op, deviceId, maxLamportTs);
       maxLamportTs = op.lamport_ts;
-      return { ...inserted.get(op.operation_id)!, duplicate: false };
+      return storedAs(op, inserted.get(op.operation_id)!.id, deviceId, wallClock);
     }
     const repeat = repeats.get(index);
     // Stored before the push, or by an earlier op; a row inserted for a LATER op does not count.
@@ -176,4 +197,35 @@ function classify(
     if (!repeat.same) throw operationIdReused(op.operation_id);
     return { ...toStoredOp(repeat), duplicate: true };
   });
+}
+
+/** The row the INSERT stored for `op`, as one object (no spread on the hot path). */
+function storedAs(op: Op, id: number, deviceId: string, wallClock: string): PushedOp {
+  return op.op === "upsert"
+    ? {
+        id,
+        device_id: deviceId,
+        operation_id: op.operation_id,
+        entity_type: op.entity_type,
+        entity_id: op.entity_id,
+        op: "upsert",
+        field: op.field,
+        value: op.value,
+        lamport_ts: op.lamport_ts,
+        wall_clock: wallClock,
+        duplicate: false,
+      }
+    : {
+        id,
+        device_id: deviceId,
+        operation_id: op.operation_id,
+        entity_type: op.entity_type,
+        entity_id: op.entity_id,
+        op: "delete",
+        field: null,
+        value: null,
+        lamport_ts: op.lamport_ts,
+        wall_clock: wallClock,
+        duplicate: false,
+      };
 }

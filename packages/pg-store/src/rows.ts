@@ -1,5 +1,14 @@
 import type { JsonValue, StoredOp } from "@syncline/protocol";
 
+/**
+ * SQL for a `timestamptz` as the protocol's wall clock: ISO-8601 in UTC with
+ * milliseconds (`2026-12-02T10:00:00.123Z`, what `Date#toISOString` gives),
+ * made by PostgreSQL so no row is parsed into a `Date` on the way.
+ */
+export function isoWallClock(expression: string): string {
+  return `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
 const COLUMNS = [
   "id",
   "device_id",
@@ -10,15 +19,24 @@ const COLUMNS = [
   "field",
   "value",
   "lamport_ts",
-  "wall_clock",
 ] as const;
 
 /**
- * The `sync_op` columns every read selects, in the shape {@link toStoredOp}
- * takes, optionally qualified by a table alias.
+ * The `sync_op` columns every row read selects, in the shape {@link toStoredOp}
+ * takes (the wall clock already as ISO text), optionally qualified by a table alias.
  */
 export function opColumns(alias?: string): string {
-  return COLUMNS.map((column) => (alias ? `${alias}.${column}` : column)).join(", ");
+  const column = (name: string) => (alias ? `${alias}.${name}` : name);
+  return [...COLUMNS.map(column), `${isoWallClock(column("wall_clock"))} AS wall_clock`].join(", ");
+}
+
+/**
+ * SQL for one `sync_op` row (by table alias) as the wire's JSON object of a
+ * stored op, built by PostgreSQL: a pull page is then one text value, with no
+ * JS object per row (R20 pages are read and sent as they are).
+ */
+export function storedOpJson(alias: string): string {
+  return `json_build_object('id', ${alias}.id, 'device_id', ${alias}.device_id, 'operation_id', ${alias}.operation_id, 'entity_type', ${alias}.entity_type, 'entity_id', ${alias}.entity_id, 'op', ${alias}.op, 'field', ${alias}.field, 'value', ${alias}.value, 'lamport_ts', ${alias}.lamport_ts, 'wall_clock', ${isoWallClock(`${alias}.wall_clock`)})`;
 }
 
 /**
@@ -31,7 +49,7 @@ export function contentMd5(alias: string): string {
   return `md5(jsonb_build_array(${alias}.entity_type, ${alias}.entity_id, ${alias}.op, ${alias}.field, ${alias}.value)::text)::uuid`;
 }
 
-/** A `sync_op` row as node-postgres returns it (BIGINTs arrive as strings). */
+/** A `sync_op` row as {@link opColumns} selects it (BIGINTs arrive as strings). */
 export interface OpRow {
   id: string;
   device_id: string;
@@ -42,20 +60,36 @@ export interface OpRow {
   field: string | null;
   value: JsonValue;
   lamport_ts: string;
-  wall_clock: Date;
+  /** ISO-8601 already ({@link isoWallClock}). */
+  wall_clock: string;
 }
 
-/** Maps a row to the protocol's {@link StoredOp}: numbers for BIGINTs, ISO-8601 for the clock. */
+/** Maps a row to the protocol's {@link StoredOp}: numbers for BIGINTs. */
 export function toStoredOp(row: OpRow): StoredOp {
-  const common = {
+  if (row.op === "delete") {
+    return {
+      id: Number(row.id),
+      device_id: row.device_id,
+      operation_id: row.operation_id,
+      entity_type: row.entity_type,
+      entity_id: row.entity_id,
+      op: "delete",
+      field: null,
+      value: null,
+      lamport_ts: Number(row.lamport_ts),
+      wall_clock: row.wall_clock,
+    };
+  }
+  return {
     id: Number(row.id),
     device_id: row.device_id,
     operation_id: row.operation_id,
     entity_type: row.entity_type,
     entity_id: row.entity_id,
+    op: "upsert",
+    field: row.field!,
+    value: row.value,
     lamport_ts: Number(row.lamport_ts),
-    wall_clock: row.wall_clock.toISOString(),
+    wall_clock: row.wall_clock,
   };
-  if (row.op === "delete") return { ...common, op: "delete", field: null, value: null };
-  return { ...common, op: "upsert", field: row.field!, value: row.value };
 }

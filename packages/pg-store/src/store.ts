@@ -1,17 +1,22 @@
 import { DEFAULT_PULL_LIMIT, type Op, type PullResponse, type PushedOp } from "@syncline/protocol";
-import type {
-  AckBounds,
-  CompactionReport,
-  CompactOptions,
-  CompactUserOptions,
-  PullPage,
-  PushNotice,
-  SyncStore,
-  UserCompaction,
+import {
+  type AckBounds,
+  type CompactionReport,
+  decodePullPage,
+  type EncodedPullPage,
+  type PullPage,
+  type PushNotice,
+  type SyncStore,
+  type UserCompaction,
 } from "@syncline/server-core";
 import type pg from "pg";
 import { ackCursor } from "./ack.js";
-import { compactAll, compactUser } from "./compact.js";
+import {
+  compactAll,
+  compactUser,
+  type PgCompactOptions,
+  type PgCompactUserOptions,
+} from "./compact.js";
 import { PgNotifier } from "./notifier.js";
 import { pullOps } from "./pull.js";
 import { pushInTransaction } from "./push.js";
@@ -96,7 +101,15 @@ export class PgSyncStore implements SyncStore {
    * @throws {SyncError} `resync_required` (with `compacted_up_to`) when
    * `since > 0` and `since < compacted_up_to`
    */
-  pull(userId: string, options: PullOptions = {}): Promise<PullResponse> {
+  async pull(userId: string, options: PullOptions = {}): Promise<PullResponse> {
+    return decodePullPage(await this.pullEncoded(userId, options));
+  }
+
+  /**
+   * {@link PgSyncStore.pull}, as the wire's JSON built by PostgreSQL: one
+   * text value per page, no JS object per row.
+   */
+  pullEncoded(userId: string, options: PullOptions = {}): Promise<EncodedPullPage> {
     return pullOps(
       this.#pool,
       userId,
@@ -163,21 +176,22 @@ export class PgSyncStore implements SyncStore {
   }
 
   /**
-   * Compacts one user in one transaction (see {@link compactUser}).
+   * Compacts one user in bounded slices, each one short transaction (see {@link compactUser}).
    * @returns what changed, or `undefined` when the user was left alone
    */
-  compactUser(userId: string, options?: CompactUserOptions): Promise<UserCompaction | undefined> {
+  compactUser(userId: string, options?: PgCompactUserOptions): Promise<UserCompaction | undefined> {
     return compactUser(this.#pool, userId, options);
   }
 
   /**
-   * Compacts every user with a fresh device (or `options.userIds`), each in
-   * its own transaction: per user, MIN of the fresh devices' cursors (stored
-   * merged with `pendingAcks`), collapse below it, watermark raised to it.
+   * Compacts every user with a fresh device (or `options.userIds`), one after
+   * the other, each in slices of its own: per user, MIN of the fresh devices'
+   * cursors (stored merged with `pendingAcks`), collapse below it, watermark
+   * raised to it (see {@link compactUser}).
    * @example
    * const report = await store.compact({ pendingAcks: ackBuffer.pending() });
    */
-  compact(options?: CompactOptions): Promise<CompactionReport> {
+  compact(options?: PgCompactOptions): Promise<CompactionReport> {
     return compactAll(this.#pool, options);
   }
 

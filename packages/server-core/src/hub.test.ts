@@ -18,7 +18,10 @@ function socket(buffered: number) {
 describe("Hub.size", () => {
   it("counts connected sockets without an observer", async () => {
     const hub = new Hub({
-      store: { pull: async () => ({ ops: [], has_more: false }), headId: async () => 0 },
+      store: {
+        pullEncoded: async () => ({ ops: "[]", count: 0, has_more: false }),
+        headId: async () => 0,
+      },
     });
     const leaveA = await hub.connect(socket(0).hubSocket);
     const leaveB = await hub.connect(socket(0).hubSocket);
@@ -33,7 +36,10 @@ describe("Hub.size", () => {
 
 describe("Hub.send (R33)", () => {
   const hub = new Hub({
-    store: { pull: async () => ({ ops: [], has_more: false }), headId: async () => 0 },
+    store: {
+      pullEncoded: async () => ({ ops: "[]", count: 0, has_more: false }),
+      headId: async () => 0,
+    },
     maxBufferedBytes: 1000,
   });
 

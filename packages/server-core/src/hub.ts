@@ -1,5 +1,6 @@
 import type { OpsFrame, Scheduler, StoredOp } from "@syncline/protocol";
 import { CLOSE_CODE, DEFAULT_PULL_LIMIT, isSyncError, systemScheduler } from "@syncline/protocol";
+import type { EncodedPullPage } from "./encoded-pull.js";
 import type { SyncLogger, SyncObserver } from "./observer.js";
 import { silentLogger } from "./observer.js";
 import type { SyncStore } from "./store.js";
@@ -16,7 +17,7 @@ export interface HubSocket {
 
 /** Options of {@link Hub}. */
 export interface HubOptions {
-  store: Pick<SyncStore, "pull" | "headId">;
+  store: Pick<SyncStore, "pullEncoded" | "headId">;
   /**
    * A socket whose unsent bytes exceed this is closed (code 1013) instead of
    * stalling others; it reconnects and catches up by pull.
@@ -60,7 +61,7 @@ interface UserGroup {
  * user except the one that pushed them.
  */
 export class Hub {
-  readonly #store: Pick<SyncStore, "pull" | "headId">;
+  readonly #store: Pick<SyncStore, "pullEncoded" | "headId">;
   readonly #maxBuffered: number;
   readonly #observer: SyncObserver;
   readonly #logger: SyncLogger;
@@ -193,22 +194,22 @@ export class Hub {
     // A backlog from 0 is a full read: its later pages skip the watermark guard.
     const resync = member.sentUpTo === 0;
     for (;;) {
-      const page = await this.#store.pull(socket.userId, {
+      const encoded = await this.#store.pullEncoded(socket.userId, {
         resync,
         since: member.sentUpTo,
         limit: FRAME_OPS,
       });
-      if (page.ops.length > 0) {
+      if (encoded.count > 0) {
+        const page = framePage(encoded);
         // The backlog waits for the socket to drain instead of dropping it.
         await this.#drained(socket);
-        this.#send(member, page.ops, false);
-        member.sentUpTo = page.ops[page.ops.length - 1]!.id;
+        this.#deliver(member, page, false);
       }
-      if (!page.has_more) break;
+      if (!encoded.has_more) break;
     }
     const queued = member.queued ?? [];
     member.queued = undefined;
-    this.#deliver(member, queued, true);
+    if (queued.length > 0) this.#deliver(member, opsPage(queued));
   }
 
   async #drained(socket: HubSocket): Promise<void> {
@@ -236,10 +237,23 @@ export class Hub {
   async #readNew(userId: string, group: UserGroup): Promise<void> {
     try {
       while (group.target > group.cursor && group.members.size > 0) {
-        const page = await this.#store.pull(userId, { since: group.cursor, limit: FRAME_OPS });
-        if (page.ops.length === 0) break;
-        group.cursor = page.ops[page.ops.length - 1]!.id;
-        for (const member of group.members) this.#deliver(member, page.ops, true);
+        const encoded = await this.#store.pullEncoded(userId, {
+          since: group.cursor,
+          limit: FRAME_OPS,
+        });
+        if (encoded.count === 0) break;
+        const page = framePage(encoded);
+        const newest = page.ops[page.ops.length - 1]!;
+        group.cursor = newest.id;
+        let sent = 0;
+        for (const member of group.members) if (this.#deliver(member, page)) sent++;
+        if (sent > 0) {
+          this.#observer.fannedOut?.(
+            this.#scheduler.now() - Date.parse(newest.wall_clock),
+            page.ops.length,
+            sent,
+          );
+        }
       }
     } catch (error) {
       // The user's log moved past what live fan-out can read (e.g. compacted):
@@ -253,25 +267,57 @@ export class Hub {
     }
   }
 
-  /** Sends the ops above the member's cursor, except its own device's (no echo). */
-  #deliver(member: Member, ops: StoredOp[], live: boolean): void {
-    if (member.queued) {
-      member.queued.push(...ops);
-      return;
+  /**
+   * Sends the page's ops above the member's cursor; live, without its own
+   * device's ops (no echo), while a backlog page goes as a pull returns it. A
+   * member that gets the whole page gets the page's one shared frame. While
+   * the member streams its backlog, live ops wait in its queue.
+   * @returns whether a frame was sent
+   */
+  #deliver(member: Member, page: FramePage, live = true): boolean {
+    if (live && member.queued) {
+      member.queued.push(...page.ops);
+      return false;
     }
-    const fresh = ops.filter((op) => op.id > member.sentUpTo);
-    if (fresh.length === 0) return;
-    member.sentUpTo = fresh[fresh.length - 1]!.id;
-    const others = fresh.filter((op) => op.device_id !== member.socket.deviceId);
-    if (others.length > 0) this.#send(member, others, live);
+    const { ops } = page;
+    const after = member.sentUpTo;
+    const newest = ops[ops.length - 1]!.id;
+    if (newest <= after) return false;
+    member.sentUpTo = newest;
+    const deviceId = member.socket.deviceId;
+    if (ops[0]!.id > after && !(live && page.devices.has(deviceId))) {
+      return this.send(member.socket, page.frame());
+    }
+    const fresh = ops.filter((op) => op.id > after && !(live && op.device_id === deviceId));
+    if (fresh.length === 0) return false;
+    return this.send(member.socket, JSON.stringify({ type: "ops", ops: fresh } satisfies OpsFrame));
   }
+}
 
-  #send(member: Member, ops: StoredOp[], live: boolean): void {
-    const frame: OpsFrame = { type: "ops", ops };
-    if (!this.send(member.socket, JSON.stringify(frame))) return;
-    if (live) {
-      const newest = ops[ops.length - 1]!;
-      this.#observer.fannedOut?.(this.#scheduler.now() - Date.parse(newest.wall_clock), ops.length);
-    }
-  }
+/** A page of ops on its way to sockets, with the one `ops` frame they share. */
+interface FramePage {
+  readonly ops: readonly StoredOp[];
+  /** The devices whose ops the page holds (they get a frame without them). */
+  readonly devices: ReadonlySet<string>;
+  /** The `ops` frame of the whole page, serialized once on first use. */
+  frame(): string;
+}
+
+/** A page from the store: its frame is made from the store's JSON, no op serialized. */
+function framePage(encoded: EncodedPullPage): FramePage {
+  return pageOf(JSON.parse(encoded.ops) as StoredOp[], () => `{"type":"ops","ops":${encoded.ops}}`);
+}
+
+/** A page of op objects (live ops queued during a backlog). */
+function opsPage(ops: StoredOp[]): FramePage {
+  return pageOf(ops, () => JSON.stringify({ type: "ops", ops } satisfies OpsFrame));
+}
+
+function pageOf(ops: readonly StoredOp[], serialize: () => string): FramePage {
+  let frame: string | undefined;
+  return {
+    ops,
+    devices: new Set(ops.map((op) => op.device_id)),
+    frame: () => (frame ??= serialize()),
+  };
 }

@@ -1,4 +1,10 @@
 export { AckBuffer, type AckBufferOptions } from "./ack-buffer.js";
+export {
+  decodePullPage,
+  type EncodedPullPage,
+  encodePullPage,
+  pullResponseBody,
+} from "./encoded-pull.js";
 export { DEFAULT_MAX_BUFFERED_BYTES, Hub, type HubOptions, type HubSocket } from "./hub.js";
 export { MemorySyncStore, type MemorySyncStoreOptions } from "./memory-store.js";
 export { type SyncLogger, type SyncObserver, silentLogger } from "./observer.js";

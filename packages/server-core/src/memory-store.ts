@@ -8,6 +8,7 @@ import {
   type StoredOp,
   systemScheduler,
 } from "@syncline/protocol";
+import { type EncodedPullPage, encodePullPage } from "./encoded-pull.js";
 import {
   type AckBounds,
   type CompactionReport,
@@ -171,6 +172,11 @@ export class MemorySyncStore implements SyncStore {
       bytes += valueBytes(op);
     }
     return { ops, has_more: ops.length < after.length };
+  }
+
+  /** {@link MemorySyncStore.pull}, encoded. */
+  async pullEncoded(userId: string, page: PullPage): Promise<EncodedPullPage> {
+    return encodePullPage(await this.pull(userId, page));
   }
 
   async ack(

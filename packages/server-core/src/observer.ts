@@ -13,8 +13,11 @@ export interface SyncObserver {
   failed?(type: ErrorType): void;
   /** The number of open sockets changed. */
   sockets?(open: number): void;
-  /** An `ops` frame was sent live: milliseconds since the newest op's `wall_clock`. */
-  fannedOut?(latencyMs: number, ops: number): void;
+  /**
+   * A page of new ops went out live to `sockets` sockets (once per page, not
+   * per socket): milliseconds since the newest op's `wall_clock`.
+   */
+  fannedOut?(latencyMs: number, ops: number, sockets: number): void;
 }
 
 /** Minimal structured logger (pino's signature), so the adapter needs no logging library. */

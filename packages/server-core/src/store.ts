@@ -1,4 +1,5 @@
 import type { Op, PullResponse, PushedOp } from "@syncline/protocol";
+import type { EncodedPullPage } from "./encoded-pull.js";
 
 /** Devices that have not acknowledged for this long stop holding compaction back: 90 days (R57). */
 export const DEFAULT_STALE_AFTER_MS = 90 * 24 * 60 * 60 * 1000;
@@ -101,6 +102,11 @@ export interface SyncStore {
   push(userId: string, deviceId: string, ops: readonly Op[]): Promise<PushedOp[]>;
   /** A page of the user's log after `since`, ascending by id (R20–R24). Never writes. */
   pull(userId: string, page: PullPage): Promise<PullResponse>;
+  /**
+   * The same page as {@link SyncStore.pull}, encoded as the wire's JSON: what
+   * the pull route sends and the hub frames, with no op serialized in JS.
+   */
+  pullEncoded(userId: string, page: PullPage): Promise<EncodedPullPage>;
   /**
    * Raises the device's cursor to `lastSeenId` (never lowers it) and refreshes
    * its `last_seen_at` (R25–R27).

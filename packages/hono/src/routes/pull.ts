@@ -1,5 +1,5 @@
 import { PullQuerySchema } from "@syncline/protocol";
-import type { SyncObserver, SyncStore } from "@syncline/server-core";
+import { pullResponseBody, type SyncObserver, type SyncStore } from "@syncline/server-core";
 import type { Handler } from "hono";
 import { invalidRequestError } from "../errors.js";
 import type { SyncEnv } from "./context.js";
@@ -9,8 +9,8 @@ export function pullRoute(store: SyncStore, observer: SyncObserver): Handler<Syn
   return async (c) => {
     const parsed = PullQuerySchema.safeParse(c.req.query());
     if (!parsed.success) throw invalidRequestError(parsed.error, "query", 400);
-    const page = await store.pull(c.var.auth.userId, parsed.data);
-    observer.pulled?.(c.var.auth.userId, page.ops.length);
-    return c.json(page);
+    const page = await store.pullEncoded(c.var.auth.userId, parsed.data);
+    observer.pulled?.(c.var.auth.userId, page.count);
+    return c.body(pullResponseBody(page), 200, { "content-type": "application/json" });
   };
 }
