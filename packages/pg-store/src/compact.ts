@@ -6,7 +6,7 @@ import {
   type UserCompaction,
 } from "@syncline/server-core";
 import type pg from "pg";
-import { lockUser } from "./locks.js";
+import { beginLockedByUser } from "./locks.js";
 import type { Queryable } from "./queryable.js";
 import { contentMd5 } from "./rows.js";
 import { withTransaction } from "./transaction.js";
@@ -227,19 +227,22 @@ export async function compactUser(
   const doomed = Number(found.rows[0]!.doomed);
   let deleted = 0;
   for (const slice of idSlices(found.rows[0]!.ids, sliceOps, min)) {
-    const committed = await withTransaction(pool, async (client) => {
-      await lockUser(client, userId);
-      const removed = await client.query(REMOVE_SQL, [userId, slice.ids]);
-      const watermark = await client.query<{ compacted_up_to: string }>(WATERMARK_SQL, [
-        userId,
-        slice.compactedUpTo,
-        now,
-      ]);
-      return {
-        deleted: removed.rowCount ?? 0,
-        compactedUpTo: Number(watermark.rows[0]!.compacted_up_to),
-      };
-    });
+    const committed = await withTransaction(
+      pool,
+      async (client) => {
+        const removed = await client.query(REMOVE_SQL, [userId, slice.ids]);
+        const watermark = await client.query<{ compacted_up_to: string }>(WATERMARK_SQL, [
+          userId,
+          slice.compactedUpTo,
+          now,
+        ]);
+        return {
+          deleted: removed.rowCount ?? 0,
+          compactedUpTo: Number(watermark.rows[0]!.compacted_up_to),
+        };
+      },
+      beginLockedByUser(userId),
+    );
     deleted += committed.deleted;
     await options.onSlice?.({ userId, ...committed, deletedSoFar: deleted, doomed });
   }

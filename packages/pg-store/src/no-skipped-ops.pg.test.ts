@@ -1,6 +1,7 @@
 import type { StoredOp } from "@syncline/protocol";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beginLockedByUser } from "./locks.js";
 import { pushInTransaction } from "./push.js";
 import { PgSyncStore } from "./store.js";
 import { openTestStore, pullAll, type TestStore, upsert, uuid } from "./test-support.js";
@@ -29,17 +30,21 @@ describe("no skipped ops (a user's ops become visible in id order)", () => {
       if (page.ops.length > 0) cursor = page.ops.at(-1)!.id;
     };
     try {
-      await inTransaction(client, async () => {
-        // The slow push has its ids; a second push of the same user starts now.
-        await pushInTransaction(client, user, uuid(), [upsert(1, "p1", "title", "slow")]);
-        let settled = false;
-        fast = db.store.push(user, uuid(), [upsert(1, "p1", "title", "fast")]).finally(() => {
-          settled = true;
-        });
-        // Wait until the fast push either committed (no serialization) or queues on the user lock.
-        await waitForLockWaiter(db.pool, () => settled);
-        await readPage();
-      });
+      await inTransaction(
+        client,
+        async () => {
+          // The slow push has its ids; a second push of the same user starts now.
+          await pushInTransaction(client, user, uuid(), [upsert(1, "p1", "title", "slow")]);
+          let settled = false;
+          fast = db.store.push(user, uuid(), [upsert(1, "p1", "title", "fast")]).finally(() => {
+            settled = true;
+          });
+          // Wait until the fast push either committed (no serialization) or queues on the user lock.
+          await waitForLockWaiter(db.pool, () => settled);
+          await readPage();
+        },
+        beginLockedByUser(user),
+      );
     } finally {
       client.release();
     }

@@ -3,26 +3,48 @@ import { type EncodedPullPage, resyncRequired } from "@syncline/server-core";
 import type { Queryable } from "./queryable.js";
 import { storedOpJson } from "./rows.js";
 
-/**
- * One statement, so the watermark and the page come from one snapshot: a
- * compaction committing in between cannot slip a collapsed range past the
- * guard. Returns one row: the watermark, and (unless refused) the page built
- * by PostgreSQL as the text of a JSON array (`ops`, NULL when empty), how
- * many ops it holds and how many rows were read. At most `$3 - 1` ops are
- * kept, and the page is cut after the op whose value takes the page's value
- * bytes to `$5` (R20); reading one row more than is kept tells whether more
- * follow.
- */
-const PULL_SQL = `
-SELECT w.compacted_up_to, p.ops, coalesce(p.kept, 0) AS kept, coalesce(p.fetched, 0) AS fetched
-FROM (
+/** The user's watermark, as the first part of a page's one statement. */
+const WATERMARK = `(
   SELECT coalesce(
     (SELECT compacted_up_to FROM sync_compaction_watermark WHERE user_id = $1), 0
   ) AS compacted_up_to
-) w
+) w`;
+
+/** The rows a page may hold: after `$2`, unless the guard refuses (`$4`: resync). */
+const AFTER_SINCE = "user_id = $1 AND id > $2 AND ($4 OR NOT ($2 > 0 AND $2 < w.compacted_up_to))";
+
+/**
+ * One statement, so the watermark and the page come from one snapshot: a
+ * compaction committing in between cannot slip a collapsed range past the
+ * guard. Returns one row: the watermark and (unless refused) the page of at
+ * most `$3` ops built by PostgreSQL as the text of a JSON array (`ops`, NULL
+ * when empty), how many it holds, and whether an op follows it (one index
+ * probe). The value-byte bound (R20) is not applied here: a page whose whole
+ * text is within `$5` bytes is within it anyway, and a longer one is read
+ * again by {@link PAGE_CUT_SQL}.
+ */
+const PAGE_SQL = `
+SELECT w.compacted_up_to, p.ops, coalesce(p.kept, 0) AS kept,
+  p.last_id IS NOT NULL AND EXISTS (SELECT 1 FROM sync_op WHERE user_id = $1 AND id > p.last_id) AS more,
+  coalesce(octet_length(p.ops) > $5, false) AS long
+FROM ${WATERMARK}
 LEFT JOIN LATERAL (
-  SELECT
-    string_agg(${storedOpJson("sized")}::text, ',' ORDER BY sized.id) FILTER (WHERE sized.kept) AS ops,
+  SELECT string_agg(${storedOpJson("page")}, ',' ORDER BY page.id) AS ops,
+    count(*) AS kept, max(page.id) AS last_id
+  FROM (SELECT * FROM sync_op WHERE ${AFTER_SINCE} ORDER BY id LIMIT $3) page
+) p ON true`;
+
+/**
+ * {@link PAGE_SQL} with the value-byte bound (R20): the page is cut after the
+ * op whose value takes the page's value bytes to `$5`. Reads one row more
+ * than it keeps (`$3` is the limit + 1), which tells whether more follow.
+ */
+const PAGE_CUT_SQL = `
+SELECT w.compacted_up_to, p.ops, coalesce(p.kept, 0) AS kept, coalesce(p.kept < p.fetched, false) AS more,
+  false AS long
+FROM ${WATERMARK}
+LEFT JOIN LATERAL (
+  SELECT string_agg(${storedOpJson("sized")}, ',' ORDER BY sized.id) FILTER (WHERE sized.kept) AS ops,
     count(*) FILTER (WHERE sized.kept) AS kept,
     count(*) AS fetched
   FROM (
@@ -31,7 +53,7 @@ LEFT JOIN LATERAL (
         AND sum(page.value_bytes) OVER (ORDER BY page.id) - page.value_bytes < $5 AS kept
     FROM (
       SELECT *, coalesce(octet_length(value::text), 0) AS value_bytes FROM sync_op
-      WHERE user_id = $1 AND id > $2 AND ($4 OR NOT ($2 > 0 AND $2 < w.compacted_up_to))
+      WHERE ${AFTER_SINCE}
       ORDER BY id
       LIMIT $3
     ) page
@@ -42,7 +64,8 @@ interface PullRow {
   compacted_up_to: string;
   ops: string | null;
   kept: string;
-  fetched: string;
+  more: boolean;
+  long: boolean;
 }
 
 /**
@@ -61,18 +84,15 @@ export async function pullOps(
   resync = false,
   maxValueBytes: number = MAX_PAGE_VALUE_BYTES,
 ): Promise<EncodedPullPage> {
-  const { rows } = await db.query<PullRow>(PULL_SQL, [
-    userId,
-    since,
-    limit + 1,
-    resync,
-    maxValueBytes,
-  ]);
-  const row = rows[0]!;
+  const params = [userId, since, limit, resync, maxValueBytes];
+  let row = (await db.query<PullRow>(PAGE_SQL, params)).rows[0]!;
+  if (row.long) {
+    params[2] = limit + 1;
+    row = (await db.query<PullRow>(PAGE_CUT_SQL, params)).rows[0]!;
+  }
   const compactedUpTo = Number(row.compacted_up_to);
   if (!resync && since > 0 && since < compactedUpTo) {
     throw resyncRequired(since, compactedUpTo);
   }
-  const count = Number(row.kept);
-  return { ops: `[${row.ops ?? ""}]`, count, has_more: count < Number(row.fetched) };
+  return { ops: `[${row.ops ?? ""}]`, count: Number(row.kept), has_more: row.more };
 }

@@ -13,9 +13,14 @@ export const PushNoticeSchema = z.object({
   max_id: OpIdSchema,
 }) satisfies z.ZodType<PushNotice>;
 
-/** The text sent on {@link PUSH_CHANNEL} for `notice`. */
-export function encodePushNotice(notice: PushNotice): string {
-  return JSON.stringify(notice);
+/**
+ * SQL that queues the {@link PUSH_CHANNEL} notification of a push (sent at
+ * commit): a {@link PushNotice} as JSON, from SQL expressions for the user
+ * and the highest inserted id, so the push statement announces itself
+ * without a round trip of its own.
+ */
+export function pushNoticeSql(userId: string, maxId: string): string {
+  return `pg_notify('${PUSH_CHANNEL}', json_build_object('user_id', ${userId}, 'max_id', ${maxId})::text)`;
 }
 
 /**

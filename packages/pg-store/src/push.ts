@@ -1,9 +1,8 @@
 import type { Op, PushedOp } from "@syncline/protocol";
 import { lamportConflict, operationIdReused } from "@syncline/server-core";
 import type pg from "pg";
-import { lockUser } from "./locks.js";
-import { publish } from "./notifier.js";
-import { encodePushNotice, PUSH_CHANNEL } from "./push-notice.js";
+import type { beginLockedByUser } from "./locks.js";
+import { pushNoticeSql } from "./push-notice.js";
 import { contentMd5, isoWallClock, type OpRow, opColumns, toStoredOp } from "./rows.js";
 
 /**
@@ -32,6 +31,8 @@ const BATCH = `(
  * an earlier op of the batch), and an op compaction removed is never inserted
  * again (R68); {@link classify} then decides what each skipped op was. The
  * rest of each stored row is the op as sent, so nothing else comes back.
+ * When it stored any op, the statement also queues the push notification
+ * (delivered at commit, discarded by a rollback).
  */
 const INSERT_SQL = `
 WITH device AS (
@@ -49,7 +50,8 @@ inserted AS (
   ON CONFLICT DO NOTHING
   RETURNING id, operation_id, lamport_ts
 )
-SELECT device.max_lamport_ts, ${isoWallClock("now()")} AS wall_clock, inserted.*
+SELECT device.max_lamport_ts, ${isoWallClock("now()")} AS wall_clock, inserted.*,
+  (SELECT ${pushNoticeSql("$1::uuid", "max(i.id)")} FROM inserted i HAVING count(*) > 0) AS notified
 FROM device LEFT JOIN inserted ON true`;
 
 /** What a duplicate is compared on: everything but `lamport_ts`, with `value` compared as JSONB. */
@@ -105,9 +107,9 @@ function batchParams(userId: string, deviceId: string, ops: readonly Op[]): unkn
 }
 
 /**
- * The body of a push, inside the caller's transaction: takes the user's
- * lock, inserts what is new in one statement, checks every op in order, and
- * queues the push notification (delivered at commit).
+ * The body of a push, inside the caller's transaction, which holds the
+ * user's lock ({@link beginLockedByUser}): inserts what is new and queues the push notification (delivered at
+ * commit) in one statement, then checks every op in order.
  * @throws {SyncError} `operation_id_reused` or `lamport_conflict`; the caller rolls back
  */
 export async function pushInTransaction(
@@ -116,15 +118,11 @@ export async function pushInTransaction(
   deviceId: string,
   ops: readonly Op[],
 ): Promise<PushedOp[]> {
-  await lockUser(client, userId);
   const { rows } = await client.query<InsertRow>(INSERT_SQL, batchParams(userId, deviceId, ops));
   const inserted = new Map<string, Inserted>();
-  let maxId = 0;
   for (const row of rows) {
     if (row.id === null) continue;
-    const id = Number(row.id);
-    if (id > maxId) maxId = id;
-    inserted.set(row.operation_id!, { id, lamport_ts: Number(row.lamport_ts) });
+    inserted.set(row.operation_id!, { id: Number(row.id), lamport_ts: Number(row.lamport_ts) });
   }
 
   // The op each inserted row came from: the first with its operation_id and lamport_ts.
@@ -155,9 +153,6 @@ export async function pushInTransaction(
   const storedMax = Number(rows[0]?.max_lamport_ts ?? 0);
   const wallClock = rows[0]!.wall_clock;
   const pushed = classify(ops, deviceId, wallClock, storedMax, inserted, insertedBy, repeats);
-  if (inserted.size > 0) {
-    await publish(client, PUSH_CHANNEL, encodePushNotice({ user_id: userId, max_id: maxId }));
-  }
   return pushed;
 }
 

@@ -31,12 +31,19 @@ export function opColumns(alias?: string): string {
 }
 
 /**
- * SQL for one `sync_op` row (by table alias) as the wire's JSON object of a
- * stored op, built by PostgreSQL: a pull page is then one text value, with no
- * JS object per row (R20 pages are read and sent as they are).
+ * SQL for one `sync_op` row (by table alias) as the text of the wire's JSON
+ * object of a stored op, concatenated by PostgreSQL (measured faster than
+ * `json_build_object`): text columns through `to_json` (escaped), UUIDs and
+ * numbers as they print, the value as JSONB prints it. A pull page is then
+ * one text value, with no JS object per row.
  */
 export function storedOpJson(alias: string): string {
-  return `json_build_object('id', ${alias}.id, 'device_id', ${alias}.device_id, 'operation_id', ${alias}.operation_id, 'entity_type', ${alias}.entity_type, 'entity_id', ${alias}.entity_id, 'op', ${alias}.op, 'field', ${alias}.field, 'value', ${alias}.value, 'lamport_ts', ${alias}.lamport_ts, 'wall_clock', ${isoWallClock(`${alias}.wall_clock`)})`;
+  const a = alias;
+  return `'{"id":' || ${a}.id || ',"device_id":"' || ${a}.device_id || '","operation_id":"' || ${a}.operation_id
+    || '","entity_type":' || to_json(${a}.entity_type) || ',"entity_id":' || to_json(${a}.entity_id)
+    || ',"op":"' || ${a}.op || '","field":' || coalesce(to_json(${a}.field)::text, 'null')
+    || ',"value":' || coalesce(${a}.value::text, 'null') || ',"lamport_ts":' || ${a}.lamport_ts
+    || ',"wall_clock":"' || ${isoWallClock(`${a}.wall_clock`)} || '"}'`;
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   type PgCompactOptions,
   type PgCompactUserOptions,
 } from "./compact.js";
+import { beginLockedByUser } from "./locks.js";
 import { PgNotifier } from "./notifier.js";
 import { pullOps } from "./pull.js";
 import { pushInTransaction } from "./push.js";
@@ -90,8 +91,10 @@ export class PgSyncStore implements SyncStore {
    */
   push(userId: string, deviceId: string, ops: readonly Op[]): Promise<PushedOp[]> {
     if (ops.length === 0) return Promise.resolve([]);
-    return withTransaction(this.#pool, (client) =>
-      pushInTransaction(client, userId, deviceId, ops),
+    return withTransaction(
+      this.#pool,
+      (client) => pushInTransaction(client, userId, deviceId, ops),
+      beginLockedByUser(userId),
     );
   }
 

@@ -4,9 +4,14 @@ import type pg from "pg";
 /**
  * Runs `work` between BEGIN and COMMIT on `client`; rolls back and rethrows
  * when it throws (if the rollback itself fails, that error is thrown).
+ * @param begin the SQL that opens the transaction, e.g. {@link beginLockedByUser}'s
  */
-export async function inTransaction<T>(client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
-  await client.query("BEGIN");
+export async function inTransaction<T>(
+  client: pg.ClientBase,
+  work: () => Promise<T>,
+  begin = "BEGIN",
+): Promise<T> {
+  await client.query(begin);
   let result: T;
   try {
     result = await work();
@@ -42,6 +47,7 @@ export async function withClient<T>(
 export function withTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
+  begin?: string,
 ): Promise<T> {
-  return withClient(pool, (client) => inTransaction(client, () => work(client)));
+  return withClient(pool, (client) => inTransaction(client, () => work(client), begin));
 }
