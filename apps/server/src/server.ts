@@ -1,6 +1,5 @@
 import type { Server as HttpServer } from "node:http";
 import { serve } from "@hono/node-server";
-import { createNodeWebSocket } from "@hono/node-ws";
 import { createSyncRoutes, jwtAuth, syncErrorHandler, syncNotFound } from "@syncline/hono";
 import {
   answerFlushRequests,
@@ -25,6 +24,7 @@ import type { ServerConfig } from "./config.js";
 import { msUntilDaily } from "./daily.js";
 import { openDatabase } from "./database.js";
 import { createMetrics } from "./metrics.js";
+import { createNodeWebSocket } from "./node-websocket.js";
 import { loadSigningKey } from "./signing-key.js";
 
 /**
@@ -86,9 +86,12 @@ export async function startServer(
   ];
 
   const app = new Hono();
-  const { upgradeWebSocket, injectWebSocket, wss } = createNodeWebSocket({ app });
-  // R34: ws refuses (1009) a client frame over the cap before buffering it.
-  wss.options.maxPayload = MAX_CLIENT_FRAME_BYTES;
+  const { upgradeWebSocket, injectWebSocket } = createNodeWebSocket({
+    app,
+    // R34: ws refuses (1009) a client frame over the cap before buffering it.
+    maxPayload: MAX_CLIENT_FRAME_BYTES,
+    onError: (error) => logger.error({ err: error }, "socket handler failed"),
+  });
   app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();
@@ -174,7 +177,7 @@ export async function startServer(
   const http = server as HttpServer; // serve() makes a node:http server unless told otherwise
   http.keepAliveTimeout = IDLE_CONNECTION_TIMEOUT_MS;
   http.headersTimeout = IDLE_CONNECTION_TIMEOUT_MS + 1000;
-  injectWebSocket(server);
+  injectWebSocket(http);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
