@@ -88,20 +88,33 @@ function startPushers(server: BenchServer, compactedUser: string): { stop(): Pro
 }
 
 interface Run {
+  /** The run alone, no pushers. */
+  quiet: number;
+  /** The run while the pushers push. */
   seconds: number;
   compacted: { idle: number; during: number };
   other: { idle: number; during: number };
 }
 
-/** Loads a log, runs pushers 2 s idle, then `remove` while they go on. */
+/**
+ * `remove` on a loaded log alone; then on another, while the pushers push:
+ * idle (after 1 s of warm-up) for 2 s, then during the run.
+ */
 async function run(
   server: BenchServer,
   total: number,
   remove: (userId: string) => Promise<number>,
 ): Promise<Run> {
+  const alone = randomUUID();
+  await loadLog(server, alone, total);
+  const quietStarted = performance.now();
+  await remove(alone);
+  const quiet = (performance.now() - quietStarted) / 1000;
   const userId = randomUUID();
   await loadLog(server, userId, total);
   const pushers = startPushers(server, userId);
+  await sleep(1000);
+  const idleFrom = performance.now();
   await sleep(2000);
   const started = performance.now();
   const deleted = await remove(userId);
@@ -116,13 +129,14 @@ async function run(
         .filter(
           (l) =>
             l.compacted === compacted &&
-            (during ? l.at >= started && l.at < ended : l.at < started),
+            (during ? l.at >= started && l.at < ended : l.at >= idleFrom && l.at < started),
         )
         .map((l) => l.ms)
         .sort((a, b) => a - b),
       0.99,
     );
   return {
+    quiet,
     seconds: (ended - started) / 1000,
     compacted: { idle: p99(true, false), during: p99(true, true) },
     other: { idle: p99(false, false), during: p99(false, true) },
@@ -146,14 +160,19 @@ export async function benchCompaction(server: BenchServer): Promise<void> {
           return (await server.pool.query(RAW_DELETE_SQL, [userId, rows[0]!.head])).rowCount ?? 0;
         }),
     );
-    const a = median(rounds.syncline.map((r) => r.seconds));
-    const b = median(rounds.raw.map((r) => r.seconds));
-    report({
-      path: `compaction, ${total / 1e6}M ops (${(total * 0.9) / 1e6}M removed) (s)`,
-      syncline: `${a.toFixed(1)} s`,
-      raw: `one DELETE of the same rows ${b.toFixed(1)} s`,
-      ratio: (a / b).toFixed(2),
-    });
+    for (const [label, pick] of [
+      ["alone", (r: Run) => r.quiet],
+      [`with ${COMPACTED_PUSHERS} + ${OTHER_PUSHERS} pushers`, (r: Run) => r.seconds],
+    ] as const) {
+      const a = median(rounds.syncline.map(pick));
+      const b = median(rounds.raw.map(pick));
+      report({
+        path: `compaction, ${total / 1e6}M ops (${(total * 0.9) / 1e6}M removed), ${label} (s)`,
+        syncline: `${a.toFixed(1)} s`,
+        raw: `one DELETE of the same rows ${b.toFixed(1)} s`,
+        ratio: (a / b).toFixed(2),
+      });
+    }
     for (const [side, runs] of [
       ["compaction", rounds.syncline],
       ["raw DELETE", rounds.raw],

@@ -1,6 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { CLOSE_CODE } from "@syncline/protocol";
 import { describe, expect, it } from "vitest";
+import { upsert } from "./conformance/ops.js";
 import { Hub, type HubSocket } from "./hub.js";
+import { MemorySyncStore } from "./memory-store.js";
 
 function socket(buffered: number) {
   const sent: string[] = [];
@@ -55,5 +58,42 @@ describe("Hub.send (R33)", () => {
     expect(hub.send(hubSocket, '{"type":"pong"}')).toBe(false);
     expect(sent).toEqual([]);
     expect(closes).toEqual([CLOSE_CODE.slowConsumer]);
+  });
+});
+
+describe("Hub fan-out frames (R31, R32)", () => {
+  function member(userId: string, deviceId: string) {
+    const sent: string[] = [];
+    const hubSocket: HubSocket = {
+      userId,
+      deviceId,
+      send: (data) => sent.push(data),
+      close: () => {},
+      bufferedAmount: () => 0,
+    };
+    return { hubSocket, sent };
+  }
+
+  it("sends every other device the same frame of the page, the pusher none, and a backlog with the socket's own ops", async () => {
+    const store = new MemorySyncStore();
+    const hub = new Hub({ store });
+    const [user, pusher] = [randomUUID(), randomUUID()];
+    const others = [member(user, randomUUID()), member(user, randomUUID())];
+    const own = member(user, pusher);
+    for (const socket of [...others, own]) await hub.connect(socket.hubSocket);
+    const pushed = await store.push(user, pusher, [upsert(1, "p1", "title", "Road trip")]);
+    hub.notify(user, pushed[0]!.id);
+    await expect.poll(() => others.map((socket) => socket.sent.length)).toEqual([1, 1]);
+    const frame = JSON.parse(others[0]!.sent[0]!);
+    expect(frame).toEqual({
+      type: "ops",
+      ops: await store.pull(user, { since: 0, limit: 10 }).then((page) => page.ops),
+    });
+    expect(others[1]!.sent[0]).toBe(others[0]!.sent[0]);
+    expect(own.sent).toEqual([]);
+
+    const late = member(user, pusher);
+    await hub.connect(late.hubSocket, 0);
+    expect(late.sent.map((data) => JSON.parse(data))).toEqual([frame]);
   });
 });

@@ -2,6 +2,7 @@ import { describe } from "vitest";
 import { describeAckConformance } from "./ack.js";
 import { describeCompactionConformance } from "./compaction.js";
 import { describeConvergenceConformance } from "./convergence.js";
+import { describeEncodedPullConformance } from "./encoded-pull.js";
 import { describeIsolationConformance } from "./isolation.js";
 import { describeLamportConformance } from "./lamport.js";
 import { describeNotificationConformance } from "./notifications.js";
@@ -44,6 +45,7 @@ export function describeSyncStoreConformance(name: string, open: OpenConformance
     describeVisibilityConformance(open);
     describeNotificationConformance(open);
     describePullConformance(open);
+    describeEncodedPullConformance(open);
     describeAckConformance(open);
     describeCompactionConformance(open);
     describeRetryConformance(open);
