@@ -11,7 +11,7 @@ import { migratePgStore } from "@syncline/pg-store";
 import pg from "pg";
 import pino from "pino";
 import { loadConfig } from "../src/config.js";
-import { startServer } from "../src/server.js";
+import { type SyncServer, startServer } from "../src/server.js";
 import { loadSigningKey } from "../src/signing-key.js";
 
 /** What the bench sections run against. */
@@ -30,6 +30,19 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
+/** A server on a free port, silent, with no nightly compaction: the bench's server. */
+export function startQuietServer(databaseUrl: string, dataDir: string): Promise<SyncServer> {
+  return startServer(
+    loadConfig({
+      DATABASE_URL: databaseUrl,
+      PORT: "0",
+      SYNCLINE_DATA_DIR: dataDir,
+      SYNCLINE_COMPACTION_AT: "off",
+    }),
+    pino({ level: "silent" }),
+  );
+}
+
 /** Starts the cluster (or uses `DATABASE_URL`), migrates it, and starts a server on it. */
 export async function startBenchServer(): Promise<BenchServer> {
   const given = process.env.DATABASE_URL;
@@ -40,15 +53,7 @@ export async function startBenchServer(): Promise<BenchServer> {
   // An idle connection cut when the cluster stops at the end is no failure of the bench.
   pool.on("error", () => {});
   await migratePgStore(pool);
-  const server = await startServer(
-    loadConfig({
-      DATABASE_URL: databaseUrl,
-      PORT: "0",
-      SYNCLINE_DATA_DIR: dataDir,
-      SYNCLINE_COMPACTION_AT: "off",
-    }),
-    pino({ level: "silent" }),
-  );
+  const server = await startQuietServer(databaseUrl, dataDir);
   const key = await loadSigningKey(dataDir);
   return {
     url: server.url,

@@ -6,25 +6,14 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import pino from "pino";
 import { WebSocketServer } from "ws";
-import { loadConfig } from "../src/config.js";
-import { startServer } from "../src/server.js";
+import { startQuietServer } from "./bench-server.js";
 
 const [kind, databaseUrl, dataDir] = process.argv.slice(2);
 
 async function start(): Promise<string> {
   if (kind === "syncline") {
-    const server = await startServer(
-      loadConfig({
-        DATABASE_URL: databaseUrl,
-        PORT: "0",
-        SYNCLINE_DATA_DIR: dataDir,
-        SYNCLINE_COMPACTION_AT: "off",
-      }),
-      pino({ level: "silent" }),
-    );
-    return server.url;
+    return (await startQuietServer(databaseUrl!, dataDir!)).url;
   }
   const wss = new WebSocketServer({ noServer: true });
   const http = createServer((_request, response) => response.end());
