@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { OPS_PATH, type Op } from "@syncline/protocol";
+import { rawInsertOps } from "@syncline/testkit";
 import type pg from "pg";
 import type { BenchServer } from "./bench-server.js";
 import { interleave, ratioRow, SCALE, upserts } from "./measure.js";
@@ -23,10 +24,7 @@ async function pushOverHttp(server: BenchServer, token: string, ops: readonly Op
   }
 }
 
-/**
- * The raw baseline: what a hand-written server would run, one multi-row
- * `INSERT … VALUES` per batch, nothing checked.
- */
+/** The raw baseline: {@link rawInsertOps} into `sync_op`, batch by batch. */
 export async function insertRaw(
   pool: pg.Pool,
   userId: string,
@@ -34,27 +32,7 @@ export async function insertRaw(
   ops: readonly Op[],
 ): Promise<void> {
   for (let start = 0; start < ops.length; start += BATCH) {
-    const batch = ops.slice(start, start + BATCH);
-    const params: unknown[] = [];
-    const tuples = batch.map((op) => {
-      const at = params.length;
-      params.push(
-        userId,
-        deviceId,
-        op.operation_id,
-        op.entity_type,
-        op.entity_id,
-        op.op,
-        op.field,
-        op.op === "upsert" ? JSON.stringify(op.value) : null,
-        op.lamport_ts,
-      );
-      return `(${Array.from({ length: 9 }, (_, i) => `$${at + i + 1}`).join(", ")})`;
-    });
-    await pool.query(
-      `INSERT INTO sync_op (user_id, device_id, operation_id, entity_type, entity_id, op, field, value, lamport_ts) VALUES ${tuples.join(", ")}`,
-      params,
-    );
+    await rawInsertOps(pool, "sync_op", userId, deviceId, ops.slice(start, start + BATCH));
   }
 }
 

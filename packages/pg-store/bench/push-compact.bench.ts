@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { startEmbeddedPostgres } from "@syncline/embedded-pg";
 import type { Op } from "@syncline/protocol";
+import { rawInsertOps } from "@syncline/testkit";
 import pg from "pg";
 import { migratePgStore, PgSyncStore } from "../src/index.js";
 
@@ -62,30 +63,6 @@ function workload(): Batch[] {
 }
 
 /** One multi-row `INSERT … VALUES (…), (…)` per batch: the baseline. */
-async function rawInsert(pool: pg.Pool, table: string, batch: Batch): Promise<void> {
-  const params: unknown[] = [];
-  const rows = batch.ops.map((op) => {
-    const at = params.length;
-    params.push(
-      batch.userId,
-      batch.deviceId,
-      op.operation_id,
-      op.entity_type,
-      op.entity_id,
-      op.op,
-      op.field,
-      op.op === "upsert" ? JSON.stringify(op.value) : null,
-      op.lamport_ts,
-    );
-    return `(${Array.from({ length: 9 }, (_, k) => `$${at + k + 1}`).join(", ")})`;
-  });
-  await pool.query(
-    `INSERT INTO ${table} (user_id, device_id, operation_id, entity_type, entity_id, op, field, value, lamport_ts)
-     VALUES ${rows.join(", ")}`,
-    params,
-  );
-}
-
 async function timed(run: () => Promise<void>): Promise<number> {
   const started = performance.now();
   await run();
@@ -117,7 +94,9 @@ async function main(): Promise<void> {
       pushSeconds += await timed(() =>
         store.push(batch.userId, batch.deviceId, batch.ops).then(() => {}),
       );
-      rawSeconds += await timed(() => rawInsert(pool, "sync_op_raw", batch));
+      rawSeconds += await timed(() =>
+        rawInsertOps(pool, "sync_op_raw", batch.userId, batch.deviceId, batch.ops),
+      );
     }
 
     const users = [...new Set(batches.map((batch) => batch.userId))];

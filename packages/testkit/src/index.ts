@@ -11,6 +11,7 @@ export {
   type InProcessWebSocket,
 } from "./in-process-websocket.js";
 export { ManualScheduler, settle, until } from "./manual-scheduler.js";
+export { rawInsertOps } from "./raw-insert.js";
 export { TokenIssuer, type TokenOptions } from "./token-issuer.js";
 export {
   type RecordedAck,
