@@ -62,6 +62,7 @@ async function openSockets(urls: readonly string[]): Promise<WebSocket[]> {
 async function measure(
   sockets: readonly WebSocket[],
   pushes: number,
+  nextLamport: () => number,
   post: (body: string) => Promise<void>,
 ): Promise<number[]> {
   const latencies: number[] = [];
@@ -77,7 +78,7 @@ async function measure(
   for (let i = 0; i < pushes; i++) {
     const op: Op = {
       operation_id: randomUUID(),
-      lamport_ts: i + 1,
+      lamport_ts: nextLamport(),
       entity_type: "playlist",
       entity_id: "p1",
       op: "upsert",
@@ -110,22 +111,21 @@ export async function benchFanOut(server: BenchServer): Promise<void> {
         Array.from({ length: count }, () => bare.url.replace("http", "ws")),
       );
       await sleep(500);
+      // One clock over every round, so the pusher's Lamport timestamps keep rising.
       let lamport = 0;
+      const nextLamport = () => ++lamport;
       const rounds = await interleave(
         () =>
-          measure(syncline, pushes, async (body) => {
-            // Each round continues the pusher's Lamport clock.
-            const ops = JSON.parse(body).ops as Op[];
-            for (const op of ops) op.lamport_ts = ++lamport;
+          measure(syncline, pushes, nextLamport, async (body) => {
             const response = await fetch(`${server.url}${OPS_PATH}`, {
               method: "POST",
               headers: { authorization: `Bearer ${pusher}`, "content-type": "application/json" },
-              body: JSON.stringify({ ops }),
+              body,
             });
             await response.arrayBuffer();
           }),
         () =>
-          measure(raw, pushes, async (body) => {
+          measure(raw, pushes, nextLamport, async (body) => {
             const response = await fetch(bare.url, { method: "POST", body });
             await response.arrayBuffer();
           }),
