@@ -19,7 +19,7 @@ export interface NodeWebSocketOptions {
   app: Hono;
   /** Largest client frame `ws` accepts; bigger ones close the socket with 1009 (R34). */
   maxPayload: number;
-  /** Gets what a route's socket handler throws (it never reaches the process). */
+  /** Gets what a route's socket handler throws and why an upgrade failed (neither reaches the process). */
   onError(error: unknown): void;
 }
 
@@ -75,7 +75,10 @@ export function createNodeWebSocket(options: NodeWebSocketOptions): NodeWebSocke
     upgradeWebSocket,
     injectWebSocket(server) {
       server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-        upgrade(request, socket, head).catch(() => socket.destroy());
+        upgrade(request, socket, head).catch((error: unknown) => {
+          options.onError(error);
+          socket.destroy();
+        });
       });
     },
   };
