@@ -2,6 +2,7 @@ import {
   ACK_PATH,
   OPS_PATH,
   type Scheduler,
+  SNAPSHOT_PATH,
   SYNC_PATH_PATTERN,
   systemScheduler,
   WS_PATH,
@@ -25,6 +26,7 @@ import type { SyncEnv } from "./routes/context.js";
 import { protocolVersion } from "./routes/protocol-version.js";
 import { pullRoute } from "./routes/pull.js";
 import { pushRoute } from "./routes/push.js";
+import { snapshotRoute } from "./routes/snapshot.js";
 import { wsHandshake, wsRoute } from "./routes/ws.js";
 
 /** Options of {@link createSyncRoutes}. */
@@ -57,8 +59,9 @@ export interface SyncRoutesOptions {
 }
 
 /**
- * The four sync endpoints as a Hono app, mountable under any prefix:
- * `POST /sync/ops`, `GET /sync/ops`, `POST /sync/ack`, `GET /sync/ws`.
+ * The sync endpoints as a Hono app, mountable under any prefix:
+ * `POST /sync/ops`, `GET /sync/ops`, `GET /sync/snapshot`, `POST /sync/ack`,
+ * `GET /sync/ws`.
  * @example
  * const app = new Hono();
  * const { upgradeWebSocket, injectWebSocket } = createNodeWebSocket({ app });
@@ -86,6 +89,7 @@ export function createSyncRoutes(options: SyncRoutesOptions): Hono<SyncEnv> {
   const body = limitBody(options.maxBodyBytes);
   app.post(OPS_PATH, body, authenticate(auth, false), pushRoute(store, hub, observer));
   app.get(OPS_PATH, authenticate(auth, false), pullRoute(store, observer));
+  app.get(SNAPSHOT_PATH, authenticate(auth, false), snapshotRoute(store));
   app.post(ACK_PATH, body, authenticate(auth, false), ackRoute(store, acks));
   if (options.upgradeWebSocket) {
     app.get(

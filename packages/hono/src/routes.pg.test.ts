@@ -1,9 +1,12 @@
 import {
   ErrorBodySchema,
+  encodeSnapshotCursor,
   MAX_BODY_BYTES,
   PullResponseSchema,
   PushResponseSchema,
+  SnapshotResponseSchema,
 } from "@syncline/protocol";
+import fc from "fast-check";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Authenticate } from "./auth.js";
@@ -166,6 +169,113 @@ describe("GET /sync/ops?resync=true (R22, R23)", () => {
       (await a.pull(`?since=${since}&limit=1&resync=true`)).body,
     );
     expect(next.ops.map((op) => op.value)).toEqual([2]);
+  });
+});
+
+describe("GET /sync/snapshot (R72–R74)", () => {
+  it("R72 (snapshot page): pages through the current state with next_cursor, one as_of", async () => {
+    const a = await server.device();
+    const pushed = PushResponseSchema.parse(
+      (
+        await a.push([
+          a.op("p1", "title", "old"),
+          a.op("p1", "title", "new"),
+          a.op("p2", "title", "two"),
+          a.op("p3", "title", "three"),
+        ])
+      ).body,
+    );
+    const first = SnapshotResponseSchema.parse((await a.snapshot("?limit=2")).body);
+    expect(first.as_of).toBe(pushed.ops[3]!.id);
+    expect(first.entities).toEqual([
+      {
+        entity_type: "playlist",
+        entity_id: "p1",
+        fields: [{ field: "title", value: "new", id: pushed.ops[1]!.id }],
+      },
+      {
+        entity_type: "playlist",
+        entity_id: "p2",
+        fields: [{ field: "title", value: "two", id: pushed.ops[2]!.id }],
+      },
+    ]);
+    await a.push([a.op("p4", "title", "after")]);
+    const second = SnapshotResponseSchema.parse(
+      (await a.snapshot(`?limit=2&cursor=${first.next_cursor}`)).body,
+    );
+    // The read keeps its as_of; the later p4 may show, and the pull from as_of brings it anyway.
+    expect(second.as_of).toBe(first.as_of);
+    expect(second.entities.map((e) => e.entity_id)).toEqual(["p3", "p4"]);
+    expect(second.next_cursor).toBeNull();
+  });
+
+  it.each([
+    "?limit=0",
+    "?limit=5001",
+    "?limit=x",
+    "?entity_type=",
+    `?entity_type=${"t".repeat(65)}`,
+    "?cursor=%%%",
+    "?cursor=bm90LWEtY3Vyc29y",
+    "?cursor=",
+  ])("answers 400 invalid_request for %s", async (query) => {
+    const a = await server.device();
+    const body = expectError(await a.snapshot(query), 400, "invalid_request");
+    expect(body).toMatchObject({ issues: [expect.objectContaining({ path: expect.any(Array) })] });
+  });
+
+  it("R73 (snapshot as_of): answers 422 for a cursor whose as_of is above the head", async () => {
+    const a = await server.device();
+    await a.push([a.op("p1", "title", 1)]);
+    const cursor = encodeSnapshotCursor({
+      asOf: Number.MAX_SAFE_INTEGER,
+      entityType: "playlist",
+      entityId: "p1",
+      field: "a",
+    });
+    const body = expectError(await a.snapshot(`?cursor=${cursor}`), 422, "invalid_request");
+    expect(body).toMatchObject({ issues: [{ path: ["cursor"] }] });
+  });
+
+  it("R8: answers 401 without a valid token", async () => {
+    expectError(await server.request("GET", "/sync/snapshot"), 401, "unauthorized");
+    expectError(
+      await server.request("GET", "/sync/snapshot", { token: "not.a.jwt" }),
+      401,
+      "unauthorized",
+    );
+  });
+
+  it("R9 (tenant isolation): shows only the caller's state", async () => {
+    const alice = await server.device();
+    const bob = await server.device();
+    await alice.push([alice.op("secret", "title", "alice")]);
+    const page = SnapshotResponseSchema.parse((await bob.snapshot()).body);
+    expect(page).toEqual({ as_of: 0, entities: [], next_cursor: null });
+  });
+
+  it("answers any query string with 200, 400 or 422 and a documented body, never 500 (property)", async () => {
+    const a = await server.device();
+    await a.push([a.op("p1", "title", 1)]);
+    const value = fc.oneof(
+      fc.string(),
+      fc.integer().map(String),
+      fc.base64String(),
+      fc.constantFrom("", "0", "5000", "%00", "%FF", "true"),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(fc.constantFrom("limit", "entity_type", "cursor", "since", "x"), value),
+        async (params) => {
+          const query = new URLSearchParams(params).toString();
+          const response = await a.snapshot(`?${query}`);
+          expect([200, 400, 422]).toContain(response.status);
+          if (response.status === 200) SnapshotResponseSchema.parse(response.body);
+          else ErrorBodySchema.parse(response.body);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
 

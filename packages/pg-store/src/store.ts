@@ -1,4 +1,10 @@
-import { DEFAULT_PULL_LIMIT, type Op, type PullResponse, type PushedOp } from "@syncline/protocol";
+import {
+  DEFAULT_PULL_LIMIT,
+  type Op,
+  type PullResponse,
+  type PushedOp,
+  type SnapshotResponse,
+} from "@syncline/protocol";
 import {
   type AckBounds,
   type CompactionReport,
@@ -6,6 +12,7 @@ import {
   type EncodedPullPage,
   type PullPage,
   type PushNotice,
+  type SnapshotRequest,
   type SyncStore,
   type UserCompaction,
 } from "@syncline/server-core";
@@ -22,6 +29,7 @@ import { PgNotifier } from "./notifier.js";
 import { pullOps } from "./pull.js";
 import { pushInTransaction } from "./push.js";
 import { decodePushNotice, PUSH_CHANNEL } from "./push-notice.js";
+import { snapshotPageOf } from "./snapshot.js";
 import { withTransaction } from "./transaction.js";
 
 /** Options of {@link PgSyncStore}. */
@@ -121,6 +129,16 @@ export class PgSyncStore implements SyncStore {
       options.resync ?? false,
       options.maxValueBytes,
     );
+  }
+
+  /**
+   * A page of the user's current state (R72–R74), read through the snapshot
+   * indexes (migration 5): a few index probes per field in the page.
+   * @throws {SyncError} `invalid_request` (422, issue at `["cursor"]`) when
+   * the cursor's `as_of` is above the user's head
+   */
+  snapshot(userId: string, request: SnapshotRequest): Promise<SnapshotResponse> {
+    return snapshotPageOf(this.#pool, userId, request);
   }
 
   /**

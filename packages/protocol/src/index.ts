@@ -15,10 +15,13 @@ export {
 } from "./auth.js";
 export {
   ACK_PATH,
+  CURSOR_PARAM,
+  ENTITY_TYPE_PARAM,
   LIMIT_PARAM,
   OPS_PATH,
   RESYNC_PARAM,
   SINCE_PARAM,
+  SNAPSHOT_PATH,
   SYNC_PATH_PATTERN,
   WS_PATH,
 } from "./endpoints.js";
@@ -58,6 +61,7 @@ export {
 } from "./json.js";
 export {
   DEFAULT_PULL_LIMIT,
+  DEFAULT_SNAPSHOT_LIMIT,
   LAMPORT_RECEIVE_CEILING,
   MAX_BODY_BYTES,
   MAX_CLIENT_FRAME_BYTES,
@@ -67,6 +71,8 @@ export {
   MAX_PAGE_VALUE_BYTES,
   MAX_PULL_LIMIT,
   MAX_PUSH_OPS,
+  MAX_SNAPSHOT_CURSOR_LENGTH,
+  MAX_SNAPSHOT_LIMIT,
   MAX_STORED_LAMPORT_TS,
   MAX_VALUE_BYTES,
   MAX_VALUE_DEPTH,
@@ -76,6 +82,9 @@ export {
 export {
   type DeleteOp,
   DeleteOpSchema,
+  EntityIdSchema,
+  EntityTypeSchema,
+  FieldSchema,
   LamportTsSchema,
   type Op,
   OpSchema,
@@ -115,6 +124,19 @@ export {
   type Scheduler,
   systemScheduler,
 } from "./scheduler.js";
+export {
+  encodeSnapshotCursor,
+  type SnapshotCursor,
+  SnapshotCursorSchema,
+  type SnapshotEntity,
+  SnapshotEntitySchema,
+  type SnapshotField,
+  SnapshotFieldSchema,
+  type SnapshotQuery,
+  SnapshotQuerySchema,
+  type SnapshotResponse,
+  SnapshotResponseSchema,
+} from "./snapshot.js";
 export { OpIdSchema, type StoredOp, StoredOpSchema } from "./stored-op.js";
 export { UuidSchema } from "./uuid.js";
 export { type AckFrame, AckFrameSchema } from "./ws/ack-frame.js";

@@ -68,3 +68,15 @@ export const PING_REFILL_MS = 1000;
  * in bytes, not only by {@link MAX_PUSH_OPS}.
  */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/** `limit` (fields) of a snapshot page when the client gives none (R72). */
+export const DEFAULT_SNAPSHOT_LIMIT = 1000;
+
+/** Largest `limit` (fields) a snapshot page may ask for (R72). */
+export const MAX_SNAPSHOT_LIMIT = 5000;
+
+/**
+ * Longest `cursor` a snapshot page accepts, in characters: room for the
+ * longest names of R2, each character escaped, in base64url.
+ */
+export const MAX_SNAPSHOT_CURSOR_LENGTH = 4096;

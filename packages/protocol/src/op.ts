@@ -35,9 +35,12 @@ const nameSchema = (max: number) =>
       const problem = textProblem(text);
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     });
-const EntityTypeSchema = nameSchema(MAX_NAME_LENGTH);
-const EntityIdSchema = nameSchema(MAX_ENTITY_ID_LENGTH);
-const FieldSchema = nameSchema(MAX_NAME_LENGTH);
+/** An op's `entity_type`: 1..{@link MAX_NAME_LENGTH} characters, no U+0000 or lone surrogate (R2). */
+export const EntityTypeSchema = nameSchema(MAX_NAME_LENGTH);
+/** An op's `entity_id`: 1..{@link MAX_ENTITY_ID_LENGTH} characters, no U+0000 or lone surrogate (R2). */
+export const EntityIdSchema = nameSchema(MAX_ENTITY_ID_LENGTH);
+/** An upsert's `field`: 1..{@link MAX_NAME_LENGTH} characters, no U+0000 or lone surrogate (R2). */
+export const FieldSchema = nameSchema(MAX_NAME_LENGTH);
 
 const OpBaseShape = {
   /** Client-made idempotency key, stable across retries. */

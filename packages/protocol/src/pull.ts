@@ -1,13 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT } from "./limits.js";
+import { QueryInt } from "./query-int.js";
 import { StoredOpSchema } from "./stored-op.js";
-
-const QueryInt = (name: string) =>
-  z
-    .string()
-    .regex(/^\d+$/, { error: `${name} must be a non-negative integer` })
-    .transform(Number)
-    .pipe(z.number().max(Number.MAX_SAFE_INTEGER, { error: `${name} is too large` }));
 
 /** Query of `GET /sync/ops?since=N&limit=M` (both optional; strings as in a URL). */
 export const PullQuerySchema = z.object({

@@ -9,6 +9,7 @@ export { DEFAULT_MAX_BUFFERED_BYTES, Hub, type HubOptions, type HubSocket } from
 export { MemorySyncStore, type MemorySyncStoreOptions } from "./memory-store.js";
 export { type SyncLogger, type SyncObserver, silentLogger } from "./observer.js";
 export { recordAck } from "./record-ack.js";
+export { type SnapshotRow, snapshotPage } from "./snapshot-page.js";
 export {
   type AckBounds,
   type CompactionReport,
@@ -18,6 +19,7 @@ export {
   type PendingAck,
   type PullPage,
   type PushNotice,
+  type SnapshotRequest,
   type SyncStore,
   type UserCompaction,
 } from "./store.js";
@@ -26,4 +28,5 @@ export {
   lamportConflict,
   operationIdReused,
   resyncRequired,
+  snapshotAheadOfHead,
 } from "./store-errors.js";

@@ -1,14 +1,19 @@
 import {
+  applyOpTo,
   type JsonValue,
   MAX_PAGE_VALUE_BYTES,
   type Op,
   type PullResponse,
   type PushedOp,
   type Scheduler,
+  type SnapshotResponse,
   type StoredOp,
+  type SyncState,
+  syncStateTarget,
   systemScheduler,
 } from "@syncline/protocol";
 import { type EncodedPullPage, encodePullPage } from "./encoded-pull.js";
+import { type SnapshotRow, snapshotPage } from "./snapshot-page.js";
 import {
   type AckBounds,
   type CompactionReport,
@@ -17,6 +22,7 @@ import {
   DEFAULT_STALE_AFTER_MS,
   type PullPage,
   type PushNotice,
+  type SnapshotRequest,
   type SyncStore,
   type UserCompaction,
 } from "./store.js";
@@ -25,6 +31,7 @@ import {
   lamportConflict,
   operationIdReused,
   resyncRequired,
+  snapshotAheadOfHead,
 } from "./store-errors.js";
 
 /** What compaction keeps of an op it removes (R68). */
@@ -50,6 +57,8 @@ interface UserLog {
   readonly retired: Map<string, RetiredOp>;
   readonly cursors: Map<string, DeviceCursor>;
   compactedUpTo: number;
+  /** The fold of the log (R48–R50), kept current by every push; compaction never changes it (R62). */
+  readonly state: SyncState;
 }
 
 const operationKey = (deviceId: string, operationId: string) => `${deviceId}/${operationId}`;
@@ -70,9 +79,18 @@ function contentOf(op: Op): string {
 
 const encoder = new TextEncoder();
 
-/** Bytes of an op's value as JSON text, what a page's byte bound counts (R20). */
-function valueBytes(op: StoredOp): number {
-  return op.value === null ? 0 : encoder.encode(JSON.stringify(op.value)).byteLength;
+/** Bytes of a value as JSON text, what a page's byte bound counts (R20, R72). */
+function valueBytes(value: JsonValue | null): number {
+  return value === null ? 0 : encoder.encode(JSON.stringify(value)).byteLength;
+}
+
+/** Orders snapshot keys (entity type, entity id, field) by UTF-16 code units. */
+function compareKeys(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]! < b[i]!) return -1;
+    if (a[i]! > b[i]!) return 1;
+  }
+  return 0;
 }
 
 /** Options of {@link MemorySyncStore}. */
@@ -147,9 +165,11 @@ export class MemorySyncStore implements SyncStore {
     });
     // Commit: nothing above threw, so the whole batch is stored at once.
     this.#lastId = lastId;
+    const state = syncStateTarget(log.state);
     for (const row of inserted) {
       log.ops.push(row);
       log.byOperation.set(operationKey(deviceId, row.operation_id), row);
+      applyOpTo(state, row);
     }
     const last = inserted.at(-1);
     if (last) this.#publish({ user_id: userId, max_id: last.id });
@@ -169,7 +189,7 @@ export class MemorySyncStore implements SyncStore {
     for (const op of after) {
       if (ops.length === page.limit || bytes >= maxBytes) break;
       ops.push(structuredClone(op));
-      bytes += valueBytes(op);
+      bytes += valueBytes(op.value);
     }
     return { ops, has_more: ops.length < after.length };
   }
@@ -177,6 +197,44 @@ export class MemorySyncStore implements SyncStore {
   /** {@link MemorySyncStore.pull}, encoded. */
   async pullEncoded(userId: string, page: PullPage): Promise<EncodedPullPage> {
     return encodePullPage(await this.pull(userId, page));
+  }
+
+  /**
+   * {@link SyncStore.snapshot} from the user's folded state, which every push
+   * keeps current: a page sorts the visible fields, never reads the log.
+   */
+  async snapshot(userId: string, request: SnapshotRequest): Promise<SnapshotResponse> {
+    const log = this.#users.get(userId);
+    const head = log?.ops.at(-1)?.id ?? 0;
+    const asOf = request.cursor?.asOf ?? head;
+    if (asOf > head) throw snapshotAheadOfHead(asOf, head);
+    const after = request.cursor
+      ? [request.cursor.entityType, request.cursor.entityId, request.cursor.field]
+      : undefined;
+    const rows: Array<SnapshotRow & { key: string[] }> = [];
+    for (const [entityType, byId] of log?.state ?? []) {
+      if (request.entityType !== undefined && entityType !== request.entityType) continue;
+      for (const [entityId, entity] of byId) {
+        for (const [field, { value, id }] of entity.fields) {
+          const key = [entityType, entityId, field];
+          if (after && compareKeys(key, after) <= 0) continue;
+          rows.push({
+            key,
+            entity_type: entityType,
+            entity_id: entityId,
+            field,
+            value,
+            id,
+            bytes: 0,
+          });
+        }
+      }
+    }
+    rows.sort((a, b) => compareKeys(a.key, b.key));
+    const candidates = rows
+      .slice(0, request.limit + 1)
+      .map((row) => ({ ...row, value: structuredClone(row.value), bytes: valueBytes(row.value) }));
+    return snapshotPage(asOf, candidates, request);
   }
 
   async ack(
@@ -323,6 +381,7 @@ export class MemorySyncStore implements SyncStore {
         retired: new Map(),
         cursors: new Map(),
         compactedUpTo: 0,
+        state: new Map(),
       };
       this.#users.set(userId, log);
     }

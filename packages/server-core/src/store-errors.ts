@@ -42,3 +42,13 @@ export function ackAboveHead(lastSeenId: number, head: number): SyncError {
     issues: [{ path: ["last_seen_id"], message: `must be at most ${head}`, code: "too_big" }],
   });
 }
+
+/** R73: a snapshot cursor whose `as_of` is above the user's head (not a cursor of this user's log). */
+export function snapshotAheadOfHead(asOf: number, head: number): SyncError {
+  const message = `the snapshot cursor's as_of ${asOf} is above the highest op id of this user (${head})`;
+  return new SyncError({
+    type: "invalid_request",
+    message,
+    issues: [{ path: ["cursor"], message: `as_of must be at most ${head}`, code: "too_big" }],
+  });
+}

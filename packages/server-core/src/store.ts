@@ -1,4 +1,10 @@
-import type { Op, PullResponse, PushedOp } from "@syncline/protocol";
+import type {
+  Op,
+  PullResponse,
+  PushedOp,
+  SnapshotCursor,
+  SnapshotResponse,
+} from "@syncline/protocol";
 import type { EncodedPullPage } from "./encoded-pull.js";
 
 /** Devices that have not acknowledged for this long stop holding compaction back: 90 days (R57). */
@@ -25,6 +31,18 @@ export interface PullPage {
   /** The page continues a read that began at `since = 0`: no watermark guard (R22). @default false */
   readonly resync?: boolean;
   /** About the most bytes of values in the page (R20). @default MAX_PAGE_VALUE_BYTES */
+  readonly maxValueBytes?: number;
+}
+
+/** One snapshot page to read (R72–R74). */
+export interface SnapshotRequest {
+  /** Most fields in the page. */
+  readonly limit: number;
+  /** Only entities of this type. */
+  readonly entityType?: string | undefined;
+  /** Where the previous page ended; absent on the first page, which fixes `as_of`. */
+  readonly cursor?: SnapshotCursor | undefined;
+  /** About the most bytes of values in the page (R72). @default MAX_PAGE_VALUE_BYTES */
   readonly maxValueBytes?: number;
 }
 
@@ -107,6 +125,13 @@ export interface SyncStore {
    * the pull route sends and the hub frames, with no op serialized in JS.
    */
   pullEncoded(userId: string, page: PullPage): Promise<EncodedPullPage>;
+  /**
+   * A page of the user's current state: visible fields with their winning
+   * ids, in the store's key order after `request.cursor` (R72–R74). Reads
+   * only what the page holds, never the whole history. Never writes.
+   * @throws SyncError `invalid_request` (422) when the cursor's `as_of` is above the head
+   */
+  snapshot(userId: string, request: SnapshotRequest): Promise<SnapshotResponse>;
   /**
    * Raises the device's cursor to `lastSeenId` (never lowers it) and refreshes
    * its `last_seen_at` (R25–R27).

@@ -134,6 +134,7 @@ export async function startSyncTestServer(options: SyncTestServerOptions = {}) {
       },
       push: (ops: UpsertOp[]) => request("POST", "/sync/ops", { token: jwt, body: { ops } }),
       pull: (query = "") => request("GET", `/sync/ops${query}`, { token: jwt }),
+      snapshot: (query = "") => request("GET", `/sync/snapshot${query}`, { token: jwt }),
       ack: (last_seen_id: number) =>
         request("POST", "/sync/ack", { token: jwt, body: { last_seen_id } }),
       socket: (query = "") => openSocket(`/sync/ws?access_token=${jwt}${query}`),

@@ -2,6 +2,7 @@ import { syncOpMigration } from "./0001_sync_op.js";
 import { deviceSyncCursorMigration } from "./0002_device_sync_cursor.js";
 import { syncCompactionWatermarkMigration } from "./0003_sync_compaction_watermark.js";
 import { syncOpRetiredMigration } from "./0004_sync_op_retired.js";
+import { syncOpSnapshotIndexesMigration } from "./0005_sync_op_snapshot_indexes.js";
 import type { PgStoreMigration } from "./migration.js";
 
 /** Every migration shipped with the package, in version order. */
@@ -10,4 +11,5 @@ export const PG_STORE_MIGRATIONS: readonly PgStoreMigration[] = [
   deviceSyncCursorMigration,
   syncCompactionWatermarkMigration,
   syncOpRetiredMigration,
+  syncOpSnapshotIndexesMigration,
 ];

@@ -9,6 +9,7 @@ import { describeNotificationConformance } from "./notifications.js";
 import { describePullConformance } from "./pull.js";
 import { describePushConformance } from "./push.js";
 import { describeRetryConformance } from "./retry.js";
+import { describeSnapshotConformance } from "./snapshot.js";
 import type { OpenConformanceSubject } from "./subject.js";
 import { describeVisibilityConformance } from "./visibility.js";
 
@@ -19,7 +20,7 @@ export type { ConformanceSubject, OpenConformanceSubject } from "./subject.js";
 /**
  * Registers, with vitest, every test of what `docs/PROTOCOL.md` asks of a
  * `SyncStore` (push R3, R4, R13–R17, R40, R44, R47; no skipped ops R18;
- * notifications R19; pull R20, R22–R24; ACK R25–R27; compaction R56–R59, R61, R62;
+ * notifications R19; pull R20, R22–R24; snapshot R72–R74; ACK R25–R27; compaction R56–R59, R61, R62;
  * retries of compacted ops R68; tenant isolation R9), driving the store only
  * through the port. Call it at the top level of a test file; `fast-check`
  * and `vitest` must be installed.
@@ -49,6 +50,7 @@ export function describeSyncStoreConformance(name: string, open: OpenConformance
     describeAckConformance(open);
     describeCompactionConformance(open);
     describeRetryConformance(open);
+    describeSnapshotConformance(open);
     describeIsolationConformance(open);
     describeConvergenceConformance(open);
   });
