@@ -7,55 +7,67 @@ import {
 } from "@syncline/server-core";
 import type { Queryable } from "./queryable.js";
 
-/** The next upsert key after `(a, b, c)`: one probe of `sync_op_field_winner_idx`. */
-const nextKey = (a: string, b: string, c: string, ofType: boolean) => `(
-  SELECT k.entity_type, k.entity_id, k.field FROM sync_op k
-  WHERE k.user_id = $1 AND k.op = 'upsert' AND (k.entity_type, k.entity_id, k.field) > (${a}, ${b}, ${c})
-    ${ofType ? "AND k.entity_type = $6" : ""}
-  ORDER BY k.entity_type, k.entity_id, k.field
+/** Which of the four forms of the page's statement a request needs. */
+interface PageShape {
+  /** A later page: only keys below the cursor (`$3`–`$5`). */
+  readonly afterCursor: boolean;
+  /** Only entities of one type (the parameter after the cursor's). */
+  readonly ofType: boolean;
+}
+
+/**
+ * The winner of the next field below `below` (or of the highest field, with
+ * no `below`): one backward probe of `sync_op_field_winner_idx`, whose first
+ * entry under a key is that key's highest upsert id, so the probe finds the
+ * next field and its winning row at once.
+ */
+const nextWinner = (below: string | undefined, typeParam: string | undefined) => `(
+  SELECT k.entity_type, k.entity_id, k.field, k.id, k.value FROM sync_op k
+  WHERE k.user_id = $1 AND k.op = 'upsert'
+    ${below ? `AND (k.entity_type, k.entity_id, k.field) < ${below}` : ""}
+    ${typeParam ? `AND k.entity_type = ${typeParam}` : ""}
+  ORDER BY k.entity_type DESC, k.entity_id DESC, k.field DESC, k.id DESC
   LIMIT 1
 )`;
 
 /**
  * One statement, so the head and the page come from one snapshot of the log.
- * `keys` walks the user's distinct (entity, field) pairs after the cursor
- * (`$2`–`$4`; `$6` the entity type of a filtered read) by a loose index scan (a recursive CTE of one index probe per
- * pair, which PostgreSQL evaluates only as far as the outer LIMIT reads);
- * each pair's winner is one more probe (its highest upsert id), and the
- * entity's newest delete one more. A page therefore costs a few probes per
- * field it returns (plus one per field hidden by a delete and not yet
- * compacted away), never a read of the history. `$5` is the limit + 1, so
- * the page knows whether it is the last.
+ * `winners` walks the user's fields in descending key order, the server's
+ * key order (R72), by a loose index scan: a recursive CTE of one index probe
+ * per field, which PostgreSQL evaluates only as far as the outer LIMIT
+ * reads. Each field then costs one more probe, of `sync_op_tombstone_idx`
+ * for its entity's newest delete, and is skipped when hidden. A page thus
+ * costs two probes per field it returns (plus one per hidden field that
+ * compaction has not yet removed), never a read of the history. `$2` is the
+ * limit + 1, so the page knows whether it is the last.
  */
-const pageSql = (ofType: boolean) => `
-WITH RECURSIVE keys AS (
-  ${nextKey("$2::text", "$3::text", "$4::text", ofType)}
+const pageSql = ({ afterCursor, ofType }: PageShape) => {
+  const typeParam = ofType ? (afterCursor ? "$6::text" : "$3::text") : undefined;
+  return `
+WITH RECURSIVE winners AS (
+  ${nextWinner(afterCursor ? "($3::text, $4::text, $5::text)" : undefined, typeParam)}
   UNION ALL
-  SELECT n.* FROM keys, LATERAL ${nextKey("keys.entity_type", "keys.entity_id", "keys.field", ofType)} n
+  SELECT n.* FROM winners w,
+    LATERAL ${nextWinner("(w.entity_type, w.entity_id, w.field)", typeParam)} n
 )
 SELECT h.head, r.entity_type, r.entity_id, r.field, r.id, r.value, r.bytes
 FROM (SELECT coalesce(max(id), 0) AS head FROM sync_op WHERE user_id = $1) h
 LEFT JOIN LATERAL (
-  SELECT keys.entity_type, keys.entity_id, keys.field, w.id, w.value,
-    octet_length(w.value::text) AS bytes
-  FROM keys
-  CROSS JOIN LATERAL (
-    SELECT id, value FROM sync_op
-    WHERE user_id = $1 AND op = 'upsert' AND entity_type = keys.entity_type
-      AND entity_id = keys.entity_id AND field = keys.field
-    ORDER BY id DESC
-    LIMIT 1
-  ) w
+  SELECT w.entity_type, w.entity_id, w.field, w.id, w.value, octet_length(w.value::text) AS bytes
+  FROM winners w
   WHERE w.id > coalesce((
     SELECT max(id) FROM sync_op
-    WHERE user_id = $1 AND op = 'delete' AND entity_type = keys.entity_type
-      AND entity_id = keys.entity_id
+    WHERE user_id = $1 AND op = 'delete' AND entity_type = w.entity_type AND entity_id = w.entity_id
   ), 0)
-  LIMIT $5
+  LIMIT $2
 ) r ON true`;
+};
 
-const PAGE_SQL = pageSql(false);
-const PAGE_OF_TYPE_SQL = pageSql(true);
+const PAGE_SQL = new Map(
+  [false, true].flatMap((afterCursor) =>
+    [false, true].map((ofType) => [`${afterCursor}/${ofType}`, pageSql({ afterCursor, ofType })]),
+  ),
+);
 
 interface PageRow {
   head: string;
@@ -77,15 +89,11 @@ export async function snapshotPageOf(
   request: SnapshotRequest,
 ): Promise<SnapshotResponse> {
   const { cursor, entityType } = request;
-  // Every name is at least one character, so "" sorts before every key.
-  let after = cursor ? [cursor.entityType, cursor.entityId, cursor.field] : ["", "", ""];
-  if (entityType !== undefined && after[0]! < entityType) after = [entityType, "", ""];
-  const { rows } = await db.query<PageRow>(entityType === undefined ? PAGE_SQL : PAGE_OF_TYPE_SQL, [
-    userId,
-    ...after,
-    request.limit + 1,
-    ...(entityType === undefined ? [] : [entityType]),
-  ]);
+  const params: unknown[] = [userId, request.limit + 1];
+  if (cursor) params.push(cursor.entityType, cursor.entityId, cursor.field);
+  if (entityType !== undefined) params.push(entityType);
+  const sql = PAGE_SQL.get(`${cursor !== undefined}/${entityType !== undefined}`)!;
+  const { rows } = await db.query<PageRow>(sql, params);
   const head = Number(rows[0]?.head ?? 0);
   const asOf = cursor?.asOf ?? head;
   if (asOf > head) throw snapshotAheadOfHead(asOf, head);
