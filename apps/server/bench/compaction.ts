@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { PgSyncStore } from "@syncline/pg-store";
 import { OPS_PATH } from "@syncline/protocol";
 import type { BenchServer } from "./bench-server.js";
+import { loadHistory } from "./history.js";
 import { interleave, median, quantile, report, SCALE, sleep, upserts } from "./measure.js";
 
 /** Versions of each field: 10, so 90% of the log is superseded. */
@@ -15,22 +16,14 @@ const VERSIONS = 10;
 const COMPACTED_PUSHERS = 25;
 const OTHER_PUSHERS = 5;
 
-/** `total` ops of one device over `total / VERSIONS` fields, made in the database, and a fresh cursor at the head. */
+/** `total` ops of one device over `total / VERSIONS` fields, and a fresh cursor at the head. */
 async function loadLog(server: BenchServer, userId: string, total: number): Promise<void> {
-  const deviceId = randomUUID();
-  await server.pool.query(
-    `INSERT INTO sync_op (user_id, device_id, operation_id, entity_type, entity_id, op, field, value, lamport_ts)
-     SELECT $1, $2, gen_random_uuid(), 'track', 't' || (n % ($3 / 5)), 'upsert',
-       'f' || (n / ($3 / 5) % 5), to_jsonb(n), n + 1
-     FROM generate_series(0, $4 - 1) AS n`,
-    [userId, deviceId, Math.round(total / VERSIONS), total],
-  );
+  const deviceId = await loadHistory(server, userId, total, Math.round(total / VERSIONS));
   await server.pool.query(
     `INSERT INTO device_sync_cursor (user_id, device_id, last_seen_id, last_seen_at)
      SELECT $1, $2, max(id) + 1, now() FROM sync_op WHERE user_id = $1`,
     [userId, deviceId],
   );
-  await server.pool.query("ANALYZE sync_op");
 }
 
 /** The baseline: the same superseded rows (the collapse rule of R59), removed by one DELETE. */

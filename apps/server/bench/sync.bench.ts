@@ -10,6 +10,7 @@ import { benchCompaction } from "./compaction.js";
 import { benchEditLatency } from "./edit-latency.js";
 import { benchFanOut } from "./fan-out.js";
 import { benchIdleSockets } from "./idle-sockets.js";
+import { benchJoin } from "./join.js";
 import { printTable } from "./measure.js";
 import { benchPull } from "./pull.js";
 import { benchPush } from "./push.js";
@@ -21,6 +22,7 @@ const SECTIONS = {
   "idle-sockets": benchIdleSockets,
   compaction: benchCompaction,
   "edit-latency": benchEditLatency,
+  join: benchJoin,
 };
 
 const only = process.env.BENCH_ONLY?.split(",");

@@ -7,7 +7,7 @@ import type {
   SyncIssue,
 } from "@syncline/client";
 import type { JsonValue, Op } from "@syncline/protocol";
-import Sqlite, { type Database } from "better-sqlite3";
+import Sqlite, { type Database, type Statement } from "better-sqlite3";
 import { migrateSqliteStore } from "./migrate.js";
 import { SQLITE_STORE_MIGRATIONS } from "./migrations/index.js";
 
@@ -31,6 +31,30 @@ interface QueueRow {
 
 const QUEUE_COLUMNS =
   "operation_id, lamport_ts, entity_type, entity_id, op, field, value, attempts, last_error";
+
+/** Parameters of one snapshot field in the insert: entity_type, entity_id, field, value, id. */
+const SNAPSHOT_COLUMNS = 5;
+
+/** Fields one statement of `loadSnapshot` inserts: 500 parameters, under SQLite's oldest bound of 999. */
+const SNAPSHOT_ROWS_PER_INSERT = 100;
+
+/**
+ * A multi-row insert of `rows` snapshot fields (entity_type, entity_id,
+ * field, value, id) that keeps the reducer's rule: a row is skipped when its
+ * entity's tombstone is at or above its id, and replaces a stored field only
+ * when its id is higher (R48–R50).
+ */
+function snapshotInsertSql(rows: number): string {
+  return `INSERT INTO syncline_field (entity_type, entity_id, field, value, id)
+    SELECT v.column1, v.column2, v.column3, v.column4, v.column5
+    FROM (VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?, ?)").join(", ")}) AS v
+    WHERE NOT EXISTS (
+      SELECT 1 FROM syncline_tombstone AS t
+      WHERE t.entity_type = v.column1 AND t.entity_id = v.column2 AND t.id >= v.column5
+    )
+    ON CONFLICT (entity_type, entity_id, field) DO UPDATE SET value = excluded.value, id = excluded.id
+    WHERE excluded.id > syncline_field.id`;
+}
 
 function toOp(row: QueueRow): Op {
   const base = {
@@ -153,6 +177,16 @@ function storeTx(db: Database): StoreTx<Database> {
   const dropHidden = prepare(
     "DELETE FROM syncline_field WHERE entity_type = ? AND entity_id = ? AND id < ?",
   );
+  const snapshotInserts = new Map<number, Statement<unknown[]>>();
+  /** The insert of `rows` snapshot fields, prepared once per row count. */
+  const snapshotInsert = (rows: number) => {
+    let statement = snapshotInserts.get(rows);
+    if (!statement) {
+      statement = prepare(snapshotInsertSql(rows));
+      snapshotInserts.set(rows, statement);
+    }
+    return statement;
+  };
   const wipeFields = prepare("DELETE FROM syncline_field");
   const wipeTombstones = prepare("DELETE FROM syncline_tombstone");
 
@@ -223,6 +257,20 @@ function storeTx(db: Database): StoreTx<Database> {
         out[row.entity_id]![row.field] = JSON.parse(row.value) as JsonValue;
       }
       return out;
+    },
+    loadSnapshot(entities) {
+      let values: unknown[] = [];
+      const flush = () => {
+        snapshotInsert(values.length / SNAPSHOT_COLUMNS).run(values);
+        values = [];
+      };
+      for (const { entity_type, entity_id, fields } of entities) {
+        for (const { field, value, id } of fields) {
+          values.push(entity_type, entity_id, field, JSON.stringify(value), id);
+          if (values.length === SNAPSHOT_ROWS_PER_INSERT * SNAPSHOT_COLUMNS) flush();
+        }
+      }
+      if (values.length > 0) flush();
     },
     wipe() {
       wipeFields.run();

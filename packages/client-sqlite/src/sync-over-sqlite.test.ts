@@ -13,7 +13,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
  * A client over a SQLite file whose app keeps its own `note` table in step:
- * inside onApply it writes what the user sees (`client.read`, in the same transaction).
+ * inside onApply it writes what the user sees (`client.read`, in the same
+ * transaction), and on a reset (a snapshot, C13) rebuilds it from `batch.list`.
  */
 function open(path: string, server: InProcessServer) {
   const store = new SqliteClientStore(path);
@@ -24,16 +25,20 @@ function open(path: string, server: InProcessServer) {
     token: server.token(),
     scheduler: server.scheduler,
     onApply: (db, batch) => {
-      if (batch.reset) db.exec("DELETE FROM note");
-      for (const op of batch.ops) {
-        const visible = client.read(op.entity_type, op.entity_id);
-        if (!visible) db.prepare("DELETE FROM note WHERE id = ?").run(op.entity_id);
+      const write = (id: string, visible: Record<string, unknown> | undefined) => {
+        if (!visible) db.prepare("DELETE FROM note WHERE id = ?").run(id);
         else {
           db.prepare(
             "INSERT INTO note (id, title) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title",
-          ).run(op.entity_id, visible.title as string);
+          ).run(id, visible.title as string);
         }
+      };
+      if (batch.reset) {
+        db.exec("DELETE FROM note");
+        for (const [id, visible] of Object.entries(batch.list("note"))) write(id, visible);
+        return;
       }
+      for (const op of batch.ops) write(op.entity_id, client.read(op.entity_type, op.entity_id));
     },
   });
   const notes = () => store.db.prepare("SELECT id, title FROM note ORDER BY id").all();

@@ -104,6 +104,55 @@ describe("createHttpTransport: HTTP", () => {
     expect(JSON.parse(seen[2]!.body)).toEqual({ last_seen_id: 7 });
   });
 
+  it("reads a snapshot page with limit, entity_type and cursor, validated by the protocol's schema", async () => {
+    const page = {
+      as_of: 9,
+      entities: [
+        { entity_type: "note", entity_id: "n1", fields: [{ field: "title", value: "A", id: 3 }] },
+      ],
+      next_cursor: "WzksIm5vdGUiXQ",
+    };
+    answer = { status: 200, body: JSON.stringify(page) };
+    expect(await transport().snapshot({ limit: 250 }, credentials)).toEqual({
+      ok: true,
+      value: page,
+    });
+    expect(seen[0]).toMatchObject({ method: "GET", url: "/api/sync/snapshot?limit=250" });
+    expect(seen[0]!.headers).toMatchObject({
+      authorization: "Bearer jwt.token.here",
+      "x-device-id": credentials.deviceId,
+    });
+    await transport().snapshot(
+      { limit: 1, entityType: "play list/é", cursor: page.next_cursor },
+      credentials,
+    );
+    const url = new URL(seen[1]!.url, "http://x");
+    expect(url.pathname).toBe("/api/sync/snapshot");
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      limit: "1",
+      entity_type: "play list/é",
+      cursor: page.next_cursor,
+    });
+
+    answer = { status: 200, body: JSON.stringify({ ...page, as_of: -1 }) };
+    const broken = await transport().snapshot({ limit: 1 }, credentials);
+    expect(broken).toMatchObject({ ok: false, failure: { type: "protocol" } });
+  });
+
+  it("reports a server without the snapshot route as its 404, with or without a body", async () => {
+    const body = { type: "not_found", message: "no route for GET /sync/snapshot" };
+    answer = { status: 404, body: JSON.stringify(body) };
+    expect(await transport().snapshot({ limit: 1 }, credentials)).toEqual({
+      ok: false,
+      failure: { type: "http", status: 404, body, message: body.message },
+    });
+    answer = { status: 404, body: "" };
+    expect(await transport().snapshot({ limit: 1 }, credentials)).toEqual({
+      ok: false,
+      failure: { type: "http", status: 404, body: null, message: "HTTP 404" },
+    });
+  });
+
   it("returns the server's error body as a value", async () => {
     const body = {
       type: "lamport_conflict",

@@ -4,8 +4,10 @@ import {
   AckResponseSchema,
   AUTHORIZATION_HEADER,
   BEARER_PREFIX,
+  CURSOR_PARAM,
   DEVICE_ID_HEADER,
   DEVICE_ID_PARAM,
+  ENTITY_TYPE_PARAM,
   ErrorBodySchema,
   invalidRequest,
   LIMIT_PARAM,
@@ -17,6 +19,8 @@ import {
   RESYNC_PARAM,
   ServerFrameSchema,
   SINCE_PARAM,
+  SNAPSHOT_PATH,
+  SnapshotResponseSchema,
   WS_PATH,
 } from "@syncline/protocol";
 import type { z } from "zod";
@@ -124,6 +128,12 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         `${OPS_PATH}?${SINCE_PARAM}=${since}&${LIMIT_PARAM}=${limit}${resync ? `&${RESYNC_PARAM}=true` : ""}`,
         credentials,
       ),
+    snapshot: ({ limit, entityType, cursor }, credentials) => {
+      const query = new URLSearchParams({ [LIMIT_PARAM]: String(limit) });
+      if (entityType !== undefined) query.set(ENTITY_TYPE_PARAM, entityType);
+      if (cursor !== undefined) query.set(CURSOR_PARAM, cursor);
+      return request(SnapshotResponseSchema, `${SNAPSHOT_PATH}?${query}`, credentials);
+    },
     ack: (lastSeenId, credentials) =>
       request(AckResponseSchema, ACK_PATH, credentials, { last_seen_id: lastSeenId }),
     connect(since, credentials, listener): TransportSocket {

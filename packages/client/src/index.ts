@@ -13,6 +13,13 @@ export {
   type MutationTx,
   OpRejectedError,
 } from "./mutation.js";
+export {
+  type ServerStateStatus,
+  type ServerStateWatch,
+  type WatchServerStateOptions,
+  watchServerState,
+} from "./server-state.js";
+export { applySnapshotTo } from "./snapshot-apply.js";
 export type { ClientStore, EntityFields, FailedOp, PendingOp, StoreTx } from "./store.js";
 export {
   type AppliedBatch,
@@ -25,6 +32,7 @@ export {
 export type {
   Credentials,
   PullRequest,
+  SnapshotRequest,
   SocketListener,
   SyncIssue,
   Transport,

@@ -5,6 +5,7 @@ import {
   type SyncState,
   syncStateTarget,
 } from "@syncline/protocol";
+import { applySnapshotTo } from "./snapshot-apply.js";
 import type { ClientStore, EntityFields, FailedOp, PendingOp, StoreTx } from "./store.js";
 import type { SyncIssue } from "./transport.js";
 
@@ -68,6 +69,7 @@ function memoryTx(state: MemoryState): StoreTx<undefined> {
     );
   };
   const waiting = () => state.queue.filter((queued) => !queued.failed);
+  const server = syncStateTarget(state.server);
   return {
     db: undefined,
     deviceId: () => state.deviceId,
@@ -137,6 +139,9 @@ function memoryTx(state: MemoryState): StoreTx<undefined> {
       state.server.clear();
       state.cursor = 0;
     },
-    ...syncStateTarget(state.server),
+    loadSnapshot(entities) {
+      applySnapshotTo(server, entities);
+    },
+    ...server,
   };
 }

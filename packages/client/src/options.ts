@@ -14,9 +14,13 @@ export interface AppliedBatch {
   /** Ops that changed the server state (won by last-writer-wins), in id order. */
   readonly ops: readonly StoredOp[];
   /**
-   * True when the op-derived state was wiped first, in the same transaction
-   * (410 or `resync()`): the app drops its op-derived rows, and `ops` is
-   * the whole state.
+   * True when the op-derived state was replaced (a first sync, 410 or
+   * `resync()`): the app drops its op-derived rows and rebuilds them from
+   * `batch.list(type)` for each of its types. When the new state came from a
+   * snapshot (C13), `ops` is empty: the hook runs once, in the transaction
+   * of the snapshot's last page, with the whole snapshot loaded. From a
+   * server without snapshots, the state was wiped in this transaction and
+   * `ops` is the first page of the re-pull.
    */
   readonly reset: boolean;
   /** One entity as the user sees it (server state plus pending ops), read in this transaction. */
@@ -53,6 +57,12 @@ export interface SyncClientOptions<Db> {
   readonly newId?: () => string;
   /** `limit` of each pull. @default DEFAULT_PULL_LIMIT (1000) */
   readonly pullLimit?: number;
+  /**
+   * `limit` (fields) of each snapshot page, when a first sync or a reset
+   * loads the state from `GET /sync/snapshot` (C13); 1..MAX_SNAPSHOT_LIMIT.
+   * @default DEFAULT_SNAPSHOT_LIMIT (1000)
+   */
+  readonly snapshotLimit?: number;
   /** Backoff of push retries and reconnects. @default { baseMs: 500, maxMs: 30_000 } */
   readonly backoff?: BackoffOptions;
   /** Wait this long after applying ops before ACKing the highest id. @default 1000 */

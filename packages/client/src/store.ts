@@ -1,4 +1,4 @@
-import type { JsonValue, LwwTarget, Op } from "@syncline/protocol";
+import type { JsonValue, LwwTarget, Op, SnapshotEntity } from "@syncline/protocol";
 import type { SyncIssue } from "./transport.js";
 
 /** A queued local op waiting to be pushed. */
@@ -66,6 +66,17 @@ export interface StoreTx<Db = unknown> extends LwwTarget {
   entities(entityType: string, entityId?: string): EntityFields;
   /** Drops all op-derived state (fields, tombstones) and sets the cursor to 0; the queue stays. */
   wipe(): void;
+  /**
+   * Loads one page of `GET /sync/snapshot` into the server state: each field
+   * with the id of the op that wrote it, as `setField` records it, and by the
+   * reducer's rule for an upsert of that id (R48–R50): a field whose current
+   * writer or entity tombstone is at or above the id stays as it is, so a
+   * push confirmed while the pages load is never undone. After `wipe` that is
+   * every field of the page. Runs at bulk speed (e.g. one prepared statement
+   * for many rows); the cursor is left to the caller. `applySnapshotTo` is
+   * the same rule over any `LwwTarget`.
+   */
+  loadSnapshot(entities: readonly SnapshotEntity[]): void;
 }
 
 /**

@@ -9,7 +9,7 @@ import { until } from "@syncline/testkit";
 import { describe, expect, it } from "vitest";
 import type { AppliedBatch } from "./index.js";
 import { receiveRemote } from "./lamport.js";
-import { device, type TestNetwork, testNetwork } from "./testing/harness.js";
+import { device, type TestNetwork, testNetwork, WITHOUT_SNAPSHOTS } from "./testing/harness.js";
 
 /** Another device of the same user that writes `count` notes and waits until stored. */
 async function otherDeviceWrites(network: TestNetwork, count: number, prefix = "n"): Promise<void> {
@@ -61,8 +61,8 @@ function frameIds(frames: readonly ServerFrame[]): number[] {
 }
 
 describe("inbound: catch-up and live frames", () => {
-  it("C6, C7: pulls pages until has_more is false, then applies live frames; cursor and clock follow", async () => {
-    const network = testNetwork();
+  it("C6, C7: pulls pages until has_more is false, then applies live frames; cursor and clock follow (a server without snapshots)", async () => {
+    const network = testNetwork(WITHOUT_SNAPSHOTS);
     const { server, traffic } = network;
     await otherDeviceWrites(network, 2500);
     const { client, store } = device(network, { pullLimit: 1000 });
@@ -96,8 +96,8 @@ describe("inbound: catch-up and live frames", () => {
     await writer.client.stop();
   });
 
-  it("C6, R51: applies ops seen by both pull and socket exactly once", async () => {
-    const network = testNetwork();
+  it("C6, R51: applies ops seen by both pull and socket exactly once (a server without snapshots)", async () => {
+    const network = testNetwork(WITHOUT_SNAPSHOTS);
     const { server, faults, traffic } = network;
     const batches: AppliedBatch[] = [];
     const { client, store, scheduler } = device(network, {
@@ -140,8 +140,8 @@ describe("inbound: catch-up and live frames", () => {
     await client.stop();
   });
 
-  it("C12: runs onApply in the same transaction: when it throws, nothing is applied and the next catch-up retries", async () => {
-    const network = testNetwork();
+  it("C12: runs onApply in the same transaction: when it throws, nothing is applied and the next catch-up retries (a server without snapshots)", async () => {
+    const network = testNetwork(WITHOUT_SNAPSHOTS);
     await otherDeviceWrites(network, 2);
     let failing = true;
     const seen: number[] = [];
@@ -194,8 +194,8 @@ describe("inbound: catch-up and live frames", () => {
 });
 
 describe("inbound: 410 and resync", () => {
-  it("C8, R63: wipes op-derived state, re-pulls from 0, and keeps pending ops on top, then pushes them", async () => {
-    const network = testNetwork();
+  it("C8, R63: wipes op-derived state, re-pulls from 0, and keeps pending ops on top, then pushes them (a server without snapshots)", async () => {
+    const network = testNetwork(WITHOUT_SNAPSHOTS);
     const { server, faults, traffic } = network;
     // Tokens are judged by the server's clock, which this test moves 91 days on.
     const token = server.token({ expiresInSeconds: 365 * 24 * 3600 });
@@ -274,8 +274,8 @@ describe("inbound: 410 and resync", () => {
     await a.client.stop();
   });
 
-  it("handles resync_required on the socket by reconnecting through a full re-pull", async () => {
-    const network = testNetwork();
+  it("handles resync_required on the socket by reconnecting through a full re-pull (a server without snapshots)", async () => {
+    const network = testNetwork(WITHOUT_SNAPSHOTS);
     const { server, faults, traffic } = network;
     await otherDeviceWrites(network, 3);
     // It never ACKs here, so compaction does not wait for it (R57).
@@ -486,8 +486,8 @@ describe("inbound: reconnect and heartbeat", () => {
 });
 
 describe("inbound: confirmations", () => {
-  it("takes an op off the queue when the log shows it, even if its push answer was lost (R46)", async () => {
-    const network = testNetwork();
+  it("takes an op off the queue when the log shows it, even if its push answer was lost (R46) (a server without snapshots)", async () => {
+    const network = testNetwork(WITHOUT_SNAPSHOTS);
     const { server, faults, traffic } = network;
     const { client, store } = device(network);
     client.start();

@@ -176,7 +176,8 @@ describe("status", () => {
     await until(() => client.status.state === "synced");
     await client.stop();
     expect(client.status.state).toBe("offline");
-    const requests = () => traffic.pulls.length + traffic.pushes.length + traffic.acks.length;
+    const requests = () =>
+      traffic.snapshots.length + traffic.pulls.length + traffic.pushes.length + traffic.acks.length;
     const before = requests();
     client.mutate((tx) => tx.upsert("note", "n", "title", "x"));
     await scheduler.advance(120_000);

@@ -9,6 +9,7 @@ import {
   type PushResponse,
   recoveryFor,
   type ServerFrame,
+  type SnapshotResponse,
 } from "@syncline/protocol";
 
 /** One pull page to ask for. */
@@ -16,6 +17,16 @@ export interface PullRequest {
   readonly since: number;
   readonly limit: number;
   readonly resync: boolean;
+}
+
+/** One snapshot page to ask for (`GET /sync/snapshot`). */
+export interface SnapshotRequest {
+  /** Most fields in the page, 1..`MAX_SNAPSHOT_LIMIT`. */
+  readonly limit: number;
+  /** Only entities of this type; all types when absent. */
+  readonly entityType?: string;
+  /** The `next_cursor` of the previous page; absent on the first page. */
+  readonly cursor?: string;
 }
 
 /** Who is calling: the bearer token and the device id. */
@@ -67,7 +78,7 @@ export interface TransportSocket {
 }
 
 /**
- * How the client reaches a Syncline server: the three HTTP endpoints and the
+ * How the client reaches a Syncline server: the HTTP endpoints and the
  * WebSocket of the protocol. {@link createHttpTransport} is the real one.
  */
 export interface Transport {
@@ -78,6 +89,15 @@ export interface Transport {
    * continues a pull begun at `since=0`, which the watermark guard lets through.
    */
   pull(query: PullRequest, credentials: Credentials): Promise<TransportResult<PullResponse>>;
+  /**
+   * `GET /sync/snapshot?limit[&entity_type][&cursor]`: a page of the user's
+   * current state, each field with the id of the op that wrote it. A server
+   * older than the route answers 404 (`not_found`, or no Syncline body).
+   */
+  snapshot(
+    query: SnapshotRequest,
+    credentials: Credentials,
+  ): Promise<TransportResult<SnapshotResponse>>;
   /** `POST /sync/ack` with `{ last_seen_id }`. */
   ack(lastSeenId: number, credentials: Credentials): Promise<TransportResult<AckResponse>>;
   /** Opens `GET /sync/ws?since=N`: the server streams ops after `since`, then live ops. */
@@ -87,6 +107,19 @@ export interface Transport {
 /** What the client does about a failure: the protocol's recovery for HTTP errors, else retry. */
 export function recoveryOf(failure: TransportFailure): ErrorRecovery {
   return failure.type === "http" ? recoveryFor(failure.status, failure.body?.type) : "retry";
+}
+
+/**
+ * Whether a failure says the server has no such route: 404 with a
+ * `not_found` body, or with none. A server older than a route answers so
+ * (R11), e.g. for `GET /sync/snapshot`.
+ */
+export function isMissingRoute(failure: TransportFailure): boolean {
+  return (
+    failure.type === "http" &&
+    failure.status === 404 &&
+    (failure.body === null || failure.body.type === "not_found")
+  );
 }
 
 /** A failure the client surfaces in its status or on a failed op. */

@@ -1,6 +1,6 @@
 import type { SnapshotResponse } from "@syncline/protocol";
 import {
-  type SnapshotRequest,
+  type SnapshotPageRequest,
   type SnapshotRow,
   snapshotAheadOfHead,
   snapshotPage,
@@ -86,7 +86,7 @@ interface PageRow {
 export async function snapshotPageOf(
   db: Queryable,
   userId: string,
-  request: SnapshotRequest,
+  request: SnapshotPageRequest,
 ): Promise<SnapshotResponse> {
   const { cursor, entityType } = request;
   const params: unknown[] = [userId, request.limit + 1];

@@ -12,7 +12,7 @@ import {
   type EncodedPullPage,
   type PullPage,
   type PushNotice,
-  type SnapshotRequest,
+  type SnapshotPageRequest,
   type SyncStore,
   type UserCompaction,
 } from "@syncline/server-core";
@@ -137,7 +137,7 @@ export class PgSyncStore implements SyncStore {
    * @throws {SyncError} `invalid_request` (422, issue at `["cursor"]`) when
    * the cursor's `as_of` is above the user's head
    */
-  snapshot(userId: string, request: SnapshotRequest): Promise<SnapshotResponse> {
+  snapshot(userId: string, request: SnapshotPageRequest): Promise<SnapshotResponse> {
     return snapshotPageOf(this.#pool, userId, request);
   }
 

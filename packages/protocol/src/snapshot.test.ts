@@ -4,7 +4,9 @@ import { DEFAULT_SNAPSHOT_LIMIT, MAX_SNAPSHOT_LIMIT } from "./limits.js";
 import { encodeSnapshotCursor, SnapshotQuerySchema, SnapshotResponseSchema } from "./snapshot.js";
 
 const name = (max: number) =>
-  fc.string({ minLength: 1, maxLength: max, unit: "grapheme" }).filter((s) => !s.includes("\u0000"));
+  fc
+    .string({ minLength: 1, maxLength: max, unit: "grapheme" })
+    .filter((s) => !s.includes("\u0000"));
 
 describe("SnapshotQuerySchema (R72)", () => {
   it("defaults limit to 1000 and reads no cursor or filter", () => {

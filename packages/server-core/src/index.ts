@@ -19,7 +19,7 @@ export {
   type PendingAck,
   type PullPage,
   type PushNotice,
-  type SnapshotRequest,
+  type SnapshotPageRequest,
   type SyncStore,
   type UserCompaction,
 } from "./store.js";

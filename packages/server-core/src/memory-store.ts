@@ -22,7 +22,7 @@ import {
   DEFAULT_STALE_AFTER_MS,
   type PullPage,
   type PushNotice,
-  type SnapshotRequest,
+  type SnapshotPageRequest,
   type SyncStore,
   type UserCompaction,
 } from "./store.js";
@@ -203,7 +203,7 @@ export class MemorySyncStore implements SyncStore {
    * {@link SyncStore.snapshot} from the user's folded state, which every push
    * keeps current: a page sorts the visible fields, never reads the log.
    */
-  async snapshot(userId: string, request: SnapshotRequest): Promise<SnapshotResponse> {
+  async snapshot(userId: string, request: SnapshotPageRequest): Promise<SnapshotResponse> {
     const log = this.#users.get(userId);
     const head = log?.ops.at(-1)?.id ?? 0;
     const asOf = request.cursor?.asOf ?? head;

@@ -5,7 +5,7 @@ import {
   type SnapshotEntity,
   type SnapshotResponse,
 } from "@syncline/protocol";
-import type { SnapshotRequest } from "./store.js";
+import type { SnapshotPageRequest } from "./store.js";
 
 /** One visible field as a store reads it for a snapshot page, in the store's key order. */
 export interface SnapshotRow {
@@ -31,7 +31,7 @@ export interface SnapshotRow {
 export function snapshotPage(
   asOf: number,
   rows: readonly SnapshotRow[],
-  request: SnapshotRequest,
+  request: SnapshotPageRequest,
 ): SnapshotResponse {
   const maxBytes = request.maxValueBytes ?? MAX_PAGE_VALUE_BYTES;
   const entities: SnapshotEntity[] = [];

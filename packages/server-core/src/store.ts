@@ -35,7 +35,7 @@ export interface PullPage {
 }
 
 /** One snapshot page to read (R72–R74). */
-export interface SnapshotRequest {
+export interface SnapshotPageRequest {
   /** Most fields in the page. */
   readonly limit: number;
   /** Only entities of this type. */
@@ -131,7 +131,7 @@ export interface SyncStore {
    * only what the page holds, never the whole history. Never writes.
    * @throws SyncError `invalid_request` (422) when the cursor's `as_of` is above the head
    */
-  snapshot(userId: string, request: SnapshotRequest): Promise<SnapshotResponse>;
+  snapshot(userId: string, request: SnapshotPageRequest): Promise<SnapshotResponse>;
   /**
    * Raises the device's cursor to `lastSeenId` (never lowers it) and refreshes
    * its `last_seen_at` (R25–R27).

@@ -215,6 +215,7 @@ export class SimWorld {
     const current: Transport = {
       push: (ops, credentials) => this.#transport.push(ops, credentials),
       pull: (query, credentials) => this.#transport.pull(query, credentials),
+      snapshot: (query, credentials) => this.#transport.snapshot(query, credentials),
       ack: (lastSeenId, credentials) => this.#transport.ack(lastSeenId, credentials),
       connect: (since, credentials, listener) => {
         // A socket whose handshake was still under way when its server

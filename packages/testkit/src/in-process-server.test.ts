@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { SocketListener } from "@syncline/client";
-import { CLOSE_CODE, type Op, type ServerFrame } from "@syncline/protocol";
+import { CLOSE_CODE, OPS_PATH, type Op, type ServerFrame } from "@syncline/protocol";
 import { describe, expect, it } from "vitest";
 import { startInProcessServer } from "./in-process-server.js";
 import { settle, until } from "./manual-scheduler.js";
@@ -76,6 +76,26 @@ describe("startInProcessServer", () => {
     server.rotateSigningKey();
     expect((await pull(server.token())).ok).toBe(true);
     expect(await pull(older)).toMatchObject({ failure: { status: 401 } });
+  });
+
+  it("answers its missing paths 404 not_found, as an older server would, and serves the rest", async () => {
+    const server = startInProcessServer({ missingPaths: [OPS_PATH] });
+    const credentials = { token: server.token(), deviceId: randomUUID() };
+    const transport = server.transport();
+    expect(await transport.pull({ since: 0, limit: 1, resync: false }, credentials)).toEqual({
+      ok: false,
+      failure: {
+        type: "http",
+        status: 404,
+        body: { type: "not_found", message: `no route for GET ${OPS_PATH}` },
+        message: `no route for GET ${OPS_PATH}`,
+      },
+    });
+    expect(await transport.push([note(1, "x")], credentials)).toMatchObject({
+      failure: { status: 404 },
+    });
+    expect(await transport.ack(0, credentials)).toEqual({ ok: true, value: { last_seen_id: 0 } });
+    expect(await server.log()).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHttpTransport, type HttpTransportOptions, type Transport } from "@syncline/client";
-import { createSyncRoutes, type SyncEnv } from "@syncline/hono";
+import { createSyncRoutes, type SyncEnv, syncNotFound } from "@syncline/hono";
 import { MAX_PULL_LIMIT, type Scheduler, type StoredOp } from "@syncline/protocol";
 import {
   AckBuffer,
@@ -8,7 +8,7 @@ import {
   type SyncStore,
   type UserCompaction,
 } from "@syncline/server-core";
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import { trackInFlight } from "./in-flight-work.js";
 import { createInProcessWebSocket, type FetchHandler } from "./in-process-websocket.js";
 import { ManualScheduler } from "./manual-scheduler.js";
@@ -33,6 +33,13 @@ export interface InProcessServerOptions<S extends Scheduler> {
   readonly store?: SyncStore;
   /** The signing key: pass a previous instance's so its tokens stay valid across a restart. @default a new key */
   readonly tokens?: TokenIssuer;
+  /**
+   * Paths answered 404 `not_found` whatever the method, as by a server
+   * released before their routes (e.g. `[SNAPSHOT_PATH]`, for a client's
+   * fallback). `app` itself still serves them.
+   * @default none
+   */
+  readonly missingPaths?: readonly string[];
 }
 
 /** Options of {@link InProcessServer.compact}. */
@@ -121,12 +128,15 @@ export function startInProcessServer<S extends Scheduler = ManualScheduler>(
     acks,
     scheduler,
   });
+  const missingPaths = new Set(options.missingPaths);
+  const olderServer = new Hono().all("*", syncNotFound);
   // One request at a time, in the order they arrive: their JWT checks finish on the
   // crypto thread pool in any order, their answers come back in this one.
   let queue: Promise<unknown> = Promise.resolve();
   const handler: FetchHandler = {
     fetch(request, env) {
-      const answer = queue.then(() => app.fetch(request, env));
+      const routes = missingPaths.has(new URL(request.url).pathname) ? olderServer : app;
+      const answer = queue.then(() => routes.fetch(request, env));
       queue = answer.catch(() => undefined);
       return trackInFlight(answer);
     },

@@ -17,6 +17,7 @@ export {
   type RecordedAck,
   type RecordedPull,
   type RecordedPush,
+  type RecordedSnapshot,
   type RecordedSocket,
   TrafficRecord,
 } from "./traffic-record.js";

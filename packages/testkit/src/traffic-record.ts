@@ -1,4 +1,4 @@
-import type { PullRequest, Transport } from "@syncline/client";
+import type { PullRequest, SnapshotRequest, Transport } from "@syncline/client";
 import type { ClientFrame, Op, ServerFrame } from "@syncline/protocol";
 
 /** A push as it went through: the device and the ops of the batch. */
@@ -9,6 +9,11 @@ export interface RecordedPush {
 
 /** A pull as it went through: the device and the page it asked for. */
 export interface RecordedPull extends PullRequest {
+  readonly deviceId: string;
+}
+
+/** A snapshot page as it went through: the device and the page it asked for. */
+export interface RecordedSnapshot extends SnapshotRequest {
   readonly deviceId: string;
 }
 
@@ -60,6 +65,8 @@ export class TrafficRecord {
   readonly pushes: RecordedPush[] = [];
   /** Every pull, in order. */
   readonly pulls: RecordedPull[] = [];
+  /** Every snapshot page asked for, in order. */
+  readonly snapshots: RecordedSnapshot[] = [];
   /** Every `POST /sync/ack`, in order (socket ACKs are in their socket's `sent`). */
   readonly acks: RecordedAck[] = [];
   readonly #sockets: SocketEntry[] = [];
@@ -107,6 +114,10 @@ export class TrafficRecord {
       pull: (query, credentials) => {
         this.pulls.push({ deviceId: credentials.deviceId, ...query });
         return inner.pull(query, credentials);
+      },
+      snapshot: (query, credentials) => {
+        this.snapshots.push({ deviceId: credentials.deviceId, ...query });
+        return inner.snapshot(query, credentials);
       },
       ack: (lastSeenId, credentials) => {
         this.acks.push({ deviceId: credentials.deviceId, lastSeenId });

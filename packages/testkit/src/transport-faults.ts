@@ -18,7 +18,7 @@ export interface FaultAnswer {
 export type PushFault = "dropped" | "lost" | FaultAnswer;
 
 /** The requests {@link TransportFaults.hold} can hold back; `"socket"` is the WebSocket handshake. */
-export type HeldRequest = "push" | "pull" | "ack" | "socket";
+export type HeldRequest = "push" | "pull" | "snapshot" | "ack" | "socket";
 
 /** Code the client gets for a socket refused or cut by a fault, as for a dead connection (RFC 6455). */
 const ABNORMAL_CLOSURE = 1006;
@@ -134,6 +134,8 @@ export class TransportFaults {
       },
       pull: async (query, credentials) =>
         (await this.#refused("pull")) ?? inner.pull(query, credentials),
+      snapshot: async (query, credentials) =>
+        (await this.#refused("snapshot")) ?? inner.snapshot(query, credentials),
       ack: async (lastSeenId, credentials) =>
         (await this.#refused("ack")) ?? inner.ack(lastSeenId, credentials),
       connect: (since, credentials, listener) => {

@@ -3,7 +3,9 @@ import {
   type JsonValue,
   materialize,
   reduceOps,
+  type SnapshotEntity,
   type StoredOp,
+  type SyncState,
   type UpsertOp,
 } from "@syncline/protocol";
 import fc from "fast-check";
@@ -68,6 +70,36 @@ function opBase(id: number, type: string, entity: string) {
     entity_id: entity,
     wall_clock: "2025-01-01T00:00:00.000Z",
   };
+}
+
+/**
+ * The snapshot pages a server would send of `state` (R72): its visible
+ * fields with their writers' ids, in key order, `limit` fields a page, an
+ * entity continuing on the next page when a page ends inside it.
+ */
+export function snapshotPages(state: SyncState, limit: number): SnapshotEntity[][] {
+  const rows = [...state]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .flatMap(([type, byId]) =>
+      [...byId]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .flatMap(([id, entity]) =>
+          [...entity.fields]
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([field, written]) => ({ type, id, field: { field, ...written } })),
+        ),
+    );
+  const pages: SnapshotEntity[][] = [];
+  for (let start = 0; start < rows.length; start += limit) {
+    const page: SnapshotEntity[] = [];
+    for (const { type, id, field } of rows.slice(start, start + limit)) {
+      const last = page.at(-1);
+      if (last?.entity_type === type && last.entity_id === id) last.fields.push(field);
+      else page.push({ entity_type: type, entity_id: id, fields: [field] });
+    }
+    pages.push(page);
+  }
+  return pages;
 }
 
 /** A pending op for the queue tests. */
@@ -205,6 +237,9 @@ export function describeClientStore(name: string, open: () => StoreFixture): voi
           tx.setLamport(7);
           tx.setCursor(5);
           applyOpTo(tx, { ...opBase(5, "track", "a"), op: "upsert", field: "title", value: 1 });
+          tx.loadSnapshot([
+            { entity_type: "track", entity_id: "b", fields: [{ field: "title", value: 2, id: 4 }] },
+          ]);
           tx.remove([localOp(1).operation_id]);
           throw new Error("app failure");
         }),
@@ -264,6 +299,120 @@ export function describeClientStore(name: string, open: () => StoreFixture): voi
             }
           });
         }),
+        { numRuns: 150 },
+      );
+    });
+
+    it("loadSnapshot records each field with its writer's id, in bulk, across pages and (when persistent) a reopen", () => {
+      const fixture = open();
+      const values: JsonValue[] = [
+        null,
+        0,
+        -1.5,
+        "",
+        "é🎵\n\"'",
+        true,
+        [1, [2]],
+        { a: { b: null } },
+      ];
+      // More fields than one bulk statement holds, an entity split across two pages.
+      const many: SnapshotEntity = {
+        entity_type: "track",
+        entity_id: "many",
+        fields: Array.from({ length: 250 }, (_, i) => ({ field: `f${i}`, value: i, id: 1000 + i })),
+      };
+      fixture.store.transaction((tx) => {
+        tx.wipe();
+        tx.loadSnapshot([
+          {
+            entity_type: "playlist",
+            entity_id: "p",
+            fields: values.map((value, i) => ({ field: `v${i}`, value, id: 10 + i })),
+          },
+          { ...many, fields: many.fields.slice(0, 120) },
+        ]);
+      });
+      fixture.store.transaction((tx) =>
+        tx.loadSnapshot([{ ...many, fields: many.fields.slice(120) }]),
+      );
+      const again = fixture.reopen?.() ?? fixture.store;
+      again.transaction((tx) => {
+        expect(tx.entities("playlist")).toEqual({
+          p: Object.fromEntries(values.map((value, i) => [`v${i}`, value])),
+        });
+        expect(tx.entities("track", "many")).toEqual({
+          many: Object.fromEntries(many.fields.map(({ field, value }) => [field, value])),
+        });
+        expect(tx.fieldId("playlist", "p", "v4")).toBe(14);
+        expect(tx.fieldId("track", "many", "f249")).toBe(1249);
+        expect(tx.tombstoneId("playlist", "p")).toBe(0);
+        expect(tx.cursor()).toBe(0);
+      });
+    });
+
+    it("loadSnapshot keeps the reducer's rule: a newer writer or a tombstone at or above a field's id wins", () => {
+      const { store } = open();
+      store.transaction((tx) => {
+        applyOpTo(tx, { ...opBase(60, "track", "a"), op: "upsert", field: "title", value: "new" });
+        applyOpTo(tx, { ...opBase(50, "track", "b"), op: "delete", field: null, value: null });
+        tx.loadSnapshot([
+          {
+            entity_type: "track",
+            entity_id: "a",
+            fields: [
+              { field: "title", value: "old", id: 40 },
+              { field: "rank", value: 7, id: 70 },
+            ],
+          },
+          {
+            entity_type: "track",
+            entity_id: "b",
+            fields: [
+              { field: "title", value: "deleted", id: 45 },
+              { field: "rank", value: "at the tombstone", id: 50 },
+              { field: "tags", value: "after", id: 55 },
+            ],
+          },
+        ]);
+      });
+      store.transaction((tx) => {
+        expect(tx.entities("track")).toEqual({
+          a: { title: "new", rank: 7 },
+          b: { tags: "after" },
+        });
+        expect(tx.fieldId("track", "a", "title")).toBe(60);
+        expect(tx.tombstoneId("track", "b")).toBe(50);
+      });
+    });
+
+    it("R74: a snapshot of the log up to as_of, paged, plus the ops after it in any order, equals the reducer", () => {
+      const { store } = open();
+      fc.assert(
+        fc.property(
+          storedOps,
+          fc.integer({ min: 0, max: 150 }),
+          fc.integer({ min: 1, max: 7 }),
+          fc.integer({ min: 0, max: 60 }),
+          (ops, asOf, limit, early) => {
+            const before = ops.filter((op) => op.id <= asOf);
+            const after = ops.filter((op) => op.id > asOf);
+            store.transaction((tx) => tx.wipe());
+            // Some later ops arrive first (a push confirmed while the pages load).
+            store.transaction((tx) => {
+              for (const op of after.slice(0, early)) applyOpTo(tx, op);
+            });
+            for (const page of snapshotPages(reduceOps(before), limit)) {
+              store.transaction((tx) => tx.loadSnapshot(page));
+            }
+            store.transaction((tx) => {
+              for (const op of after) applyOpTo(tx, op);
+            });
+            const expected = materialize(reduceOps(ops));
+            store.transaction((tx) => {
+              for (const type of TYPES) expect(tx.entities(type)).toEqual(expected[type] ?? {});
+            });
+          },
+        ),
         { numRuns: 150 },
       );
     });

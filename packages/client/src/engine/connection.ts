@@ -1,6 +1,7 @@
 import { closeRecovery, type ServerFrame } from "@syncline/protocol";
 import type { TransportSocket } from "../transport.js";
 import type { EngineContext } from "./context.js";
+import { HEARTBEAT_TIMED_OUT, Heartbeat } from "./heartbeat.js";
 import { RetryCounter } from "./retry.js";
 
 /**
@@ -25,6 +26,7 @@ export type Link =
 export class Connection<Db> {
   readonly #ctx: EngineContext<Db>;
   readonly #reconnects: RetryCounter;
+  readonly #heartbeat: Heartbeat;
   #link: Link = { kind: "down" };
   #attempts = 0;
   #socket: TransportSocket | undefined;
@@ -32,6 +34,15 @@ export class Connection<Db> {
   constructor(ctx: EngineContext<Db>) {
     this.#ctx = ctx;
     this.#reconnects = new RetryCounter(ctx.options.backoff ?? {}, ctx.random);
+    this.#heartbeat = new Heartbeat(
+      ctx.timers,
+      ctx.options,
+      () => this.#socket?.send({ type: "ping" }),
+      () => {
+        this.drop();
+        ctx.fail({ type: "network", message: HEARTBEAT_TIMED_OUT });
+      },
+    );
   }
 
   /** The link now. */
@@ -88,8 +99,7 @@ export class Connection<Db> {
     this.#socket?.close();
     this.#socket = undefined;
     this.#link = { kind: "down" };
-    this.#ctx.timers.clear("ping");
-    this.#ctx.timers.clear("pong");
+    this.#heartbeat.stop();
   }
 
   /** any → down, then a reconnect after the backoff. */
@@ -112,7 +122,7 @@ export class Connection<Db> {
       open: () => {
         if (!this.isCurrent(attempt)) return;
         this.#link = { kind: "open", attempt };
-        this.#heartbeat();
+        this.#heartbeat.start();
         ctx.acks.schedule();
         ctx.refreshStatus();
         void ctx.pusher.drain();
@@ -142,28 +152,11 @@ export class Connection<Db> {
     });
   }
 
-  #heartbeat(): void {
-    const { timers, options } = this.#ctx;
-    timers.set("ping", options.heartbeatIntervalMs ?? 25_000, () => {
-      this.#socket?.send({ type: "ping" });
-      if (!timers.has("pong")) {
-        timers.set("pong", options.heartbeatTimeoutMs ?? 10_000, () => {
-          this.drop();
-          this.#ctx.fail({
-            type: "network",
-            message: "heartbeat timed out: no frame after a ping",
-          });
-        });
-      }
-      this.#heartbeat();
-    });
-  }
-
   #onFrame(attempt: number, frame: ServerFrame): void {
     const ctx = this.#ctx;
-    ctx.timers.clear("pong");
+    this.#heartbeat.heard();
     if (frame.type === "resync_required") {
-      // Reconnect through a full re-pull, with backoff: a server that keeps
+      // Reconnect through a reset (C13), with backoff: a server that keeps
       // asking must not get a tight loop.
       ctx.inbound.needsReset = true;
       this.drop();

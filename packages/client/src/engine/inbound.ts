@@ -2,27 +2,32 @@ import { applyOpTo, DEFAULT_PULL_LIMIT, type StoredOp } from "@syncline/protocol
 import { receiveRemote } from "../lamport.js";
 import type { AppliedBatch } from "../options.js";
 import { overlayPending } from "../overlay.js";
+import { type PageReadEnd, pullPages } from "../page-reads.js";
 import type { StoreTx } from "../store.js";
 import { issueOf, recoveryOf } from "../transport.js";
 import type { EngineContext } from "./context.js";
 import { MAX_RECOVERIES } from "./pusher.js";
+import { SnapshotLoader } from "./snapshot.js";
 
 /**
  * The pull/apply part: everything that applies server ops runs here, one
  * task at a time (a serial queue), so pulls, socket frames and resets never
- * interleave. It catches up by pull (R20), follows the recovery loop on a
- * reset (R63), applies each batch in one store transaction with the
- * reducer (R48–R51), and moves the cursor.
+ * interleave. It catches up by pull (R20), starts from a snapshot when the
+ * device starts from 0 (C13), follows the recovery loop on a reset (R63),
+ * applies each batch in one store transaction with the reducer (R48–R51),
+ * and moves the cursor.
  */
 export class Inbound<Db> {
   readonly #ctx: EngineContext<Db>;
+  readonly #snapshot: SnapshotLoader<Db>;
   #queue: Promise<unknown> = Promise.resolve();
   #busy = 0;
-  /** A reset is due (410, a `resync_required` frame, `resync()`): the next catch-up pulls from 0. */
+  /** A reset is due (410, a `resync_required` frame, `resync()`): the next catch-up starts from 0. */
   needsReset = false;
 
   constructor(ctx: EngineContext<Db>) {
     this.#ctx = ctx;
+    this.#snapshot = new SnapshotLoader(ctx);
   }
 
   /** Whether a task is queued or running. */
@@ -91,19 +96,13 @@ export class Inbound<Db> {
   }
 
   /**
-   * Pulls from the cursor to the end. When a reset is due, follows R63
-   * instead: pull from 0, wiping the op-derived state in the transaction of
-   * the first page, then apply (and ACK) page by page; pending ops stay and
-   * are laid on top.
+   * Reads to the end, restarting from 0 on a 410 (R63), at most
+   * `MAX_RECOVERIES` times in a row.
    */
   async #catchUp(): Promise<boolean> {
     for (let restarts = 0; ; restarts++) {
       const reset = this.needsReset;
-      let wipe = reset;
-      const outcome = await this.#pullAll(reset ? 0 : this.cursor(), (ops) => {
-        this.#applyRemote(ops, wipe);
-        wipe = false;
-      });
+      const outcome = await this.#readToEnd(reset);
       if (outcome !== "reset") {
         if (outcome && reset) this.needsReset = false;
         return outcome;
@@ -114,38 +113,68 @@ export class Inbound<Db> {
   }
 
   /**
+   * One read to the end: a pull from the cursor; or, from 0 (a first sync
+   * or a reset), the snapshot and then a pull from its `as_of` whose every
+   * page says `resync` (C13, R74). From a server without snapshots, R63's
+   * pull from 0, wiping in the transaction of the first page (on a reset).
+   * Pending ops stay and are laid on top.
+   */
+  async #readToEnd(reset: boolean): Promise<boolean | "reset"> {
+    const since = reset ? 0 : this.cursor();
+    const apply = (ops: StoredOp[]) => this.#applyRemote(ops, false);
+    if (since > 0) return this.#pullAll(since, false, apply);
+    const loaded = await this.#snapshot.load();
+    if (loaded === "missing") {
+      let wipe = reset;
+      return this.#pullAll(0, false, (ops) => {
+        this.#applyRemote(ops, wipe);
+        wipe = false;
+      });
+    }
+    if (loaded.kind !== "done") return this.#outcome(loaded);
+    // The state up to as_of is in: a failure from here on resumes from the cursor.
+    this.needsReset = false;
+    return this.#pullAll(loaded.asOf, true, apply);
+  }
+
+  /**
    * Pulls pages from `since` until `has_more` is false, handing each to
-   * `take`. Pages after the first of a pull from 0 say `resync` (R22).
+   * `take` (R20); see `pullPages` for which pages say `resync` (R22).
    * @returns true when done, `"reset"` on a 410, false on another failure
    */
-  async #pullAll(since: number, take: (ops: StoredOp[]) => void): Promise<boolean | "reset"> {
+  async #pullAll(
+    since: number,
+    resync: boolean,
+    take: (ops: StoredOp[]) => void,
+  ): Promise<boolean | "reset"> {
     const ctx = this.#ctx;
-    const limit = ctx.options.pullLimit ?? DEFAULT_PULL_LIMIT;
-    let from = since;
-    for (;;) {
-      if (!ctx.running) return false;
-      const query = { since: from, limit, resync: since === 0 && from > 0 };
-      const result = await ctx.requests.call((c) => ctx.transport.pull(query, c));
-      if (!result.ok) {
-        const recovery = recoveryOf(result.failure);
-        if (recovery === "reset") return "reset";
-        if (recovery !== "reauthenticate") ctx.fail(issueOf(result.failure));
-        return false;
-      }
-      ctx.connection.answered();
-      const { ops, has_more } = result.value;
-      take(ops);
-      if (!has_more) break;
-      const last = ops.at(-1)?.id ?? 0;
-      if (last <= from) {
-        ctx.fail({ type: "protocol", message: "pull said has_more without returning ops" });
-        return false;
-      }
-      from = last;
+    const end = await pullPages(
+      (query) => ctx.requests.call((c) => ctx.transport.pull(query, c)),
+      { since, limit: ctx.options.pullLimit ?? DEFAULT_PULL_LIMIT, resync },
+      (ops) => {
+        ctx.connection.answered();
+        take(ops);
+      },
+      () => ctx.running,
+    );
+    if (end.kind === "done") {
+      ctx.health.lastSyncedAt = ctx.scheduler.now();
+      ctx.refreshStatus();
     }
-    ctx.health.lastSyncedAt = ctx.scheduler.now();
-    ctx.refreshStatus();
-    return true;
+    return this.#outcome(end);
+  }
+
+  /**
+   * What a read's end means for the catch-up: true when done, `"reset"` on
+   * a 410, false when stopped or on another failure, which is reported
+   * (a refused token is reported by the requests part).
+   */
+  #outcome(end: PageReadEnd): boolean | "reset" {
+    if (end.kind !== "failed") return end.kind === "done";
+    const recovery = recoveryOf(end.failure);
+    if (recovery === "reset") return "reset";
+    if (recovery !== "reauthenticate") this.#ctx.fail(issueOf(end.failure));
+    return false;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { FailedOp } from "../store.js";
 import type { SyncIssue } from "../transport.js";
+import { Listeners } from "./listeners.js";
 
 /**
  * - `offline`: not started, or the server is unreachable (a reconnect is scheduled).
@@ -41,7 +42,7 @@ function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
  */
 export class StatusPublisher {
   readonly #derive: () => SyncStatus;
-  readonly #listeners = new Set<(status: SyncStatus) => void>();
+  readonly #listeners = new Listeners<SyncStatus>();
   #current: SyncStatus;
 
   constructor(derive: () => SyncStatus) {
@@ -56,8 +57,7 @@ export class StatusPublisher {
 
   /** Calls `listener` with each new status; returns the unsubscribe function. */
   subscribe(listener: (status: SyncStatus) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   /** Derives the status again and tells the listeners when it changed. A throwing listener is reported, not propagated. */
@@ -65,15 +65,7 @@ export class StatusPublisher {
     const next = this.#derive();
     if (sameStatus(next, this.#current)) return;
     this.#current = next;
-    for (const listener of this.#listeners) {
-      try {
-        listener(next);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    this.#listeners.notify(next);
   }
 }
 

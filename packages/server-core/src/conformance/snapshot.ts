@@ -12,7 +12,7 @@ import {
 } from "@syncline/protocol";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { SnapshotRequest, SyncStore } from "../store.js";
+import type { SnapshotPageRequest, SyncStore } from "../store.js";
 import { pullAll } from "./log.js";
 import { remove, upsert, uuid } from "./ops.js";
 import { type OpenConformanceSubject, storeUnderTest } from "./subject.js";
@@ -36,7 +36,7 @@ function visibleOf(state: SyncState): Visible {
 }
 
 /** The decoded cursor of a page's `next_cursor`, as the route reads it from the query. */
-function cursorOf(page: SnapshotResponse): SnapshotRequest["cursor"] {
+function cursorOf(page: SnapshotResponse): SnapshotPageRequest["cursor"] {
   return page.next_cursor === null
     ? undefined
     : SnapshotQuerySchema.parse({ cursor: page.next_cursor }).cursor;
@@ -50,11 +50,11 @@ function cursorOf(page: SnapshotResponse): SnapshotRequest["cursor"] {
 async function readSnapshot(
   store: SyncStore,
   userId: string,
-  request: Omit<SnapshotRequest, "cursor">,
+  request: Omit<SnapshotPageRequest, "cursor">,
   between: () => Promise<void> = async () => {},
 ): Promise<SnapshotResponse[]> {
   const pages: SnapshotResponse[] = [];
-  let cursor: SnapshotRequest["cursor"];
+  let cursor: SnapshotPageRequest["cursor"];
   for (;;) {
     const page = await store.snapshot(userId, { ...request, cursor });
     expect(SnapshotResponseSchema.parse(page)).toEqual(page);
