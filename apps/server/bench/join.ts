@@ -99,7 +99,8 @@ async function joinOnce(
   }
 }
 
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const mb = (bytes: number) =>
+  bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 
 /** Snapshot against replay, one log of 1M ops over 50,000 live fields (scaled). */
 export async function benchJoin(server: BenchServer): Promise<void> {
