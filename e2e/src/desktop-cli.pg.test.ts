@@ -60,6 +60,13 @@ describe("syncline-playlists", () => {
     const added = await cli(["add-track", id!, "Born to Run"], env);
     expect(added).toMatchObject({ code: 0, stderr: "" });
 
+    expect(await cli(["add-track", id!, "Thunder Road"], env)).toMatchObject({ code: 0 });
+    const moved = await cli(["move-track", id!, "2", "1"], env);
+    expect(moved).toMatchObject({ code: 0, stderr: "" });
+    expect(moved.stdout).toBe(`Road trip  ${id}\n  1. Thunder Road\n  2. Born to Run\n`);
+    const removed = await cli(["remove-track", id!, "Thunder Road"], env);
+    expect(removed).toMatchObject({ code: 0, stderr: "" });
+
     const listed = await cli(["list"], env);
     expect(listed).toMatchObject({ code: 0, stderr: "" });
     expect(listed.stdout).toBe(`Road trip  ${id}\n  1. Born to Run\n`);
@@ -97,7 +104,21 @@ describe("syncline-playlists", () => {
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Later {2}[0-9a-f-]{36}\n$/);
-    expect(result.stderr).toMatch(/2 edit\(s\) queued: the server is not reachable/);
+    expect(result.stderr).toMatch(/1 edit\(s\) queued: the server is not reachable/);
+  });
+
+  it("move-track refuses a position that is not a number (exit 2) or not in the list (exit 1)", async () => {
+    const env = {
+      SYNCLINE_URL: "http://127.0.0.1:1",
+      SYNCLINE_TOKEN: "any",
+      SYNCLINE_PLAYLISTS_FILE: join(dir, "move.db"),
+    };
+    const created = await cli(["create", "Mix"], env);
+    const id = /Mix {2}([0-9a-f-]{36})/.exec(created.stdout)?.[1];
+    expect(await cli(["move-track", id!, "x", "1"], env)).toMatchObject({ code: 2 });
+    const missing = await cli(["move-track", id!, "1", "2"], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/has no track at position 1/);
   });
 
   it("--help exits 0 with the usage", async () => {

@@ -6,6 +6,7 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from "./http-transport.js";
+export { receiveRemote, tickLocal } from "./lamport.js";
 export { MemoryClientStore } from "./memory-store.js";
 export {
   type Mutation,

@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
+import { createAdaptorServer } from "@hono/node-server";
+import { Hono } from "hono";
+import { apiRoutes } from "./api-routes.js";
+import type { AppBackend } from "./backend.js";
+import { LiveEvents } from "./live-events.js";
+import { requestGuard, SECRET_QUERY, securityHeaders } from "./request-guard.js";
+import { staticUi } from "./static-ui.js";
+
+/** The only address the app listens on. */
+export const LOOPBACK = "127.0.0.1";
+
+/** What {@link startDesktopApp} serves. */
+export interface DesktopAppOptions {
+  /** The app data folder (reported to a second start's probe). */
+  readonly dataDir: string;
+  /** The main process: repository, mode switch, status. */
+  readonly backend: AppBackend;
+  /** The built UI (e.g. `dist/ui`); a placeholder page when the folder is missing. */
+  readonly uiDir: string;
+  /** Opens (or focuses) the window on `launchUrl`: at start, and on each `POST /api/focus`. Omit for no window. */
+  readonly openWindow?: (launchUrl: string) => void;
+}
+
+/** A running desktop app server. */
+export interface DesktopApp {
+  /** `http://127.0.0.1:PORT/`. */
+  readonly url: string;
+  /** The port it listens on. */
+  readonly port: number;
+  /** This launch's secret (header `X-Syncline-App-Secret`, or the window's cookie). */
+  readonly secret: string;
+  /** The window's first URL: `url` with the secret, which the server turns into the cookie. */
+  readonly launchUrl: string;
+  /** Ends the event streams and stops the server (the backend stays open: it is the caller's). */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the UI and its API on 127.0.0.1 at a free port, behind the request
+ * guard (see `request-guard.ts`), with a new random secret, then opens the
+ * window.
+ */
+export async function startDesktopApp(options: DesktopAppOptions): Promise<DesktopApp> {
+  const secret = randomBytes(32).toString("base64url");
+  let app: Hono | undefined;
+  const server = createAdaptorServer({
+    fetch: (request: Request) => app!.fetch(request),
+  }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, LOOPBACK, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no TCP address");
+  const { port } = address;
+  const url = `http://${LOOPBACK}:${port}/`;
+  const launchUrl = `${url}?${SECRET_QUERY}=${secret}`;
+  const openWindow = () => options.openWindow?.(launchUrl);
+
+  const events = new LiveEvents(options.backend);
+  app = new Hono()
+    .use(securityHeaders)
+    .use(requestGuard({ port, secret }))
+    .route(
+      "/api",
+      apiRoutes({
+        backend: options.backend,
+        events,
+        instance: { pid: process.pid, dataDir: options.dataDir },
+        focus: openWindow,
+      }),
+    )
+    .route("/", staticUi(options.uiDir));
+  openWindow();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    secret,
+    launchUrl,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        events.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { findFreePort } from "@syncline/embedded-pg";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BROWSER_TESTS_RUN, openBrowserContext } from "./testing/browser.js";
+import { userToken } from "./testing/clients.js";
+import { buildWindowUi, type DesktopWindow, openDesktopWindow } from "./testing/desktop-window.js";
+import { useServerEnvironment } from "./testing/server-environment.js";
+import type { ServerProcess } from "./testing/server-process.js";
+
+// Two app instances (real child processes, each its own data folder) and a real
+// server process, driven through real Chromium windows.
+const SCREENSHOT = fileURLToPath(new URL("../../docs/desktop-two-windows.png", import.meta.url));
+const environment = useServerEnvironment();
+let server: ServerProcess;
+let port: number;
+let dir: string;
+let uiDir: string;
+let context: BrowserContext;
+const windows: DesktopWindow[] = [];
+
+/** Connects a window to the server as `userId` and turns on Hybrid mode through Settings. */
+async function connect(page: Page, userId: string): Promise<void> {
+  await page.getByLabel("Server URL").fill(server.url);
+  await page.getByLabel("Token").fill(await userToken(environment.env, userId));
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("radio", { name: /^Hybrid/ }).check();
+  await expect.poll(() => page.getByTestId("sync-state").textContent()).toBe("Synced");
+}
+
+/** Saves the two windows side by side as the README's screenshot. */
+async function saveSideBySide(pages: readonly Page[]): Promise<void> {
+  const shots = await Promise.all(pages.map((page) => page.screenshot()));
+  const sheet = await context.newPage();
+  await sheet.setViewportSize({ width: 2220, height: 720 });
+  await sheet.setContent(
+    `<body style="margin:0;background:#8a93a6;display:flex;gap:20px;padding:10px">${shots
+      .map((png) => `<img src="data:image/png;base64,${png.toString("base64")}">`)
+      .join("")}</body>`,
+  );
+  await sheet.screenshot({ path: SCREENSHOT });
+  await sheet.close();
+}
+
+async function trackNames(page: Page): Promise<string[]> {
+  return page.getByRole("list", { name: "Tracks" }).locator(".track").allTextContents();
+}
+
+describe.runIf(BROWSER_TESTS_RUN)("the desktop window", () => {
+  beforeAll(async () => {
+    port = await findFreePort();
+    server = await environment.start({ PORT: String(port) });
+    dir = await mkdtemp(join(tmpdir(), "syncline-window-"));
+    uiDir = join(dir, "ui");
+    await buildWindowUi(uiDir);
+    context = await openBrowserContext();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const window of windows) await window.stop();
+    await context?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("an edit in one window shows in the other within about a second, both ways", async () => {
+    const userId = randomUUID();
+    const [a, b] = [
+      await openDesktopWindow(context, join(dir, "a"), uiDir),
+      await openDesktopWindow(context, join(dir, "b"), uiDir),
+    ];
+    windows.push(a, b);
+    await connect(a.page, userId);
+    await connect(b.page, userId);
+
+    await a.page.getByLabel("New playlist").fill("Road trip");
+    await a.page.getByRole("button", { name: "Create" }).click();
+    const started = Date.now();
+    await b.page.getByRole("button", { name: /^Road trip/ }).waitFor({ timeout: 2000 });
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    await b.page.getByRole("button", { name: /^Road trip/ }).click();
+    await b.page.getByLabel("Add track").fill("Born to Run");
+    await b.page.getByRole("button", { name: "Add", exact: true }).click();
+    await a.page.getByRole("button", { name: /^Road trip/ }).click();
+    await expect.poll(() => trackNames(a.page), { timeout: 2000 }).toEqual(["Born to Run"]);
+
+    // Concurrent adds to the same playlist from both windows: both tracks on both.
+    await Promise.all([
+      a.page.getByLabel("Add track").fill("Thunder Road"),
+      b.page.getByLabel("Add track").fill("Jungleland"),
+    ]);
+    await Promise.all([
+      a.page.getByRole("button", { name: "Add", exact: true }).click(),
+      b.page.getByRole("button", { name: "Add", exact: true }).click(),
+    ]);
+    for (const page of [a.page, b.page]) {
+      await expect
+        .poll(async () => (await trackNames(page)).sort(), { timeout: 5000 })
+        .toEqual(["Born to Run", "Jungleland", "Thunder Road"]);
+    }
+    // The same order on both, and a keyboard move reaches the other window.
+    await expect.poll(() => trackNames(b.page)).toEqual(await trackNames(a.page));
+    const order = await trackNames(a.page);
+    await a.page.getByRole("button", { name: `Move ${order[2]} up` }).click();
+    const moved = [order[0], order[2], order[1]];
+    await expect.poll(() => trackNames(a.page)).toEqual(moved);
+    await expect.poll(() => trackNames(b.page), { timeout: 2000 }).toEqual(moved);
+
+    await saveSideBySide([a.page, b.page]);
+  }, 120_000);
+
+  it("an edit made while the server is down arrives once it is back", async () => {
+    const [a, b] = windows;
+    await server.kill("SIGKILL");
+    await a!.page.getByLabel("Add track").fill("Offline track");
+    await a!.page.getByRole("button", { name: "Add", exact: true }).click();
+    await expect.poll(() => a!.page.getByTestId("pending").textContent()).not.toBe("0");
+    server = await environment.start({ PORT: String(port) });
+    await expect.poll(() => trackNames(b!.page), { timeout: 20_000 }).toContain("Offline track");
+    await expect.poll(() => a!.page.getByTestId("pending").textContent()).toBe("0");
+  }, 60_000);
+
+  it("mode switches lose nothing: Local edits upload on the switch to Hybrid, Server-connected edits reach the other window and are refused while the server is down", async () => {
+    const [a, b] = windows;
+    const pageA = a!.page;
+    // Hybrid → Local: an edit stays on this device and waits.
+    await pageA.getByRole("radio", { name: /^Local/ }).check();
+    await expect
+      .poll(() => pageA.getByTestId("sync-state").textContent())
+      .toBe("Sync off (Local mode)");
+    await pageA.getByLabel("Add track").fill("Made in Local mode");
+    await pageA.getByRole("button", { name: "Add", exact: true }).click();
+    await expect.poll(() => pageA.getByTestId("pending").textContent()).not.toBe("0");
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await trackNames(b!.page)).not.toContain("Made in Local mode");
+    // Local → Hybrid: uploaded once, shown on the other window.
+    await pageA.getByRole("radio", { name: /^Hybrid/ }).check();
+    await expect.poll(() => trackNames(b!.page), { timeout: 5000 }).toContain("Made in Local mode");
+    expect((await trackNames(b!.page)).filter((t) => t === "Made in Local mode")).toHaveLength(1);
+    await expect.poll(() => pageA.getByTestId("pending").textContent()).toBe("0");
+    // → Server-connected: an edit goes to the server at once.
+    await pageA.getByRole("radio", { name: /^Server-connected/ }).check();
+    await expect
+      .poll(() => pageA.getByRole("radio", { name: /^Server-connected/ }).isChecked())
+      .toBe(true);
+    await pageA.getByLabel("Add track").fill("Made on the server");
+    await pageA.getByRole("button", { name: "Add", exact: true }).click();
+    await expect.poll(() => trackNames(b!.page), { timeout: 5000 }).toContain("Made on the server");
+    // Offline in Server-connected mode: refused with a message, nothing half applied.
+    await server.kill("SIGKILL");
+    await pageA.getByLabel("Add track").fill("Refused while offline");
+    await pageA.getByRole("button", { name: "Add", exact: true }).click();
+    await expect(pageA.getByRole("alert").textContent()).resolves.toMatch(/./);
+    expect(await trackNames(pageA)).not.toContain("Refused while offline");
+    server = await environment.start({ PORT: String(port) });
+    // Server-connected → Hybrid: the local copy is brought up to date first (the
+    // radio turns once the switch is done).
+    await pageA.getByRole("radio", { name: /^Hybrid/ }).click();
+    await expect
+      .poll(() => pageA.getByRole("radio", { name: /^Hybrid/ }).isChecked(), { timeout: 20_000 })
+      .toBe(true);
+    await expect
+      .poll(() => trackNames(pageA), { timeout: 10_000 })
+      .toEqual(await trackNames(b!.page));
+    expect(await trackNames(pageA)).toContain("Made on the server");
+    expect(await trackNames(pageA)).not.toContain("Refused while offline");
+  }, 90_000);
+});
