@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type AppBackend,
@@ -83,8 +83,9 @@ export class DesktopBackend implements AppBackend {
     };
   }
 
-  /** Opens the data folder's device file and connection settings. */
+  /** Opens (creating it when missing) the data folder's device file and connection settings. */
   static async open(dataDir: string): Promise<DesktopBackend> {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const connection = await readConnection(join(dataDir, CONNECTION_FILE));
     const host = await DesktopBackend.#openHost(dataDir, connection);
     if (!DesktopBackend.#connected(connection) && host.mode !== "local")

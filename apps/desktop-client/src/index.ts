@@ -24,3 +24,6 @@ export {
   openPlaylistDevice,
   type PlaylistDevice,
 } from "./store/playlist-device.js";
+export { type DesktopApp, type DesktopAppOptions, startDesktopApp } from "./app/desktop-app.js";
+export { SECRET_HEADER } from "./app/request-guard.js";
+export { DesktopBackend } from "./desktop-backend.js";
