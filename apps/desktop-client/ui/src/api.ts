@@ -3,49 +3,18 @@
  * by the per-launch cookie the process set when the window opened.
  */
 
-/** One entry of a playlist, as the API answers it. */
-export interface Entry {
-  readonly entryId: string;
-  readonly track: string;
-  readonly position: string;
-}
+import type { AppSettings, AppStatus } from "../../src/app/backend.js";
+import type { PlaylistView, RepositoryMode } from "../../src/repository/playlist-repository.js";
 
+// The shapes are the local process's own (type-only imports, erased by Vite).
 /** One playlist with its entries in order. */
-export interface Playlist {
-  readonly id: string;
-  readonly name: string;
-  readonly entries: readonly Entry[];
-}
-
+export type Playlist = PlaylistView;
 /** Settings → "Server mode". */
-export type Mode = "local" | "hybrid" | "server";
-
-/** A refused edit the user can dismiss. */
-export interface RefusedEdit {
-  readonly operationId: string;
-  readonly reason: string;
-}
-
+export type Mode = RepositoryMode;
 /** What the sync status panel shows. */
-export interface Status {
-  readonly mode: Mode;
-  readonly state: "offline" | "connecting" | "syncing" | "synced" | "error";
-  readonly pending: number;
-  readonly lastSyncedAt: number | null;
-  readonly lastError: string | null;
-  readonly refused: readonly RefusedEdit[];
-  /** A large catch-up or a mode switch under way, 0..1, or null. */
-  readonly progress: number | null;
-  /** Words about the mode or the last switch, e.g. "edits will sync when sync is back on". */
-  readonly notice: string | null;
-}
-
+export type Status = AppStatus;
 /** The app's settings. */
-export interface Settings {
-  readonly mode: Mode;
-  readonly serverUrl: string;
-  readonly token: string;
-}
+export type Settings = AppSettings;
 
 /** An answer that was not 2xx: the process's `{ type, message }` body. */
 export class ApiError extends Error {
