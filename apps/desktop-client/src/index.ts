@@ -1,3 +1,6 @@
+export { type DesktopApp, type DesktopAppOptions, startDesktopApp } from "./app/desktop-app.js";
+export { SECRET_HEADER } from "./app/request-guard.js";
+export { DesktopBackend } from "./desktop-backend.js";
 export { HybridRepository } from "./repository/hybrid-repository.js";
 export { LocalRepository } from "./repository/local-repository.js";
 export {
@@ -24,6 +27,3 @@ export {
   openPlaylistDevice,
   type PlaylistDevice,
 } from "./store/playlist-device.js";
-export { type DesktopApp, type DesktopAppOptions, startDesktopApp } from "./app/desktop-app.js";
-export { SECRET_HEADER } from "./app/request-guard.js";
-export { DesktopBackend } from "./desktop-backend.js";
