@@ -1,17 +1,14 @@
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, userToken } from "./testing/clients.js";
+import { spawnDesktopCli } from "./testing/desktop-cli.js";
 import { useServerEnvironment } from "./testing/server-environment.js";
 import type { ServerProcess } from "./testing/server-process.js";
 
 // The CLI as a real child process, from source, against a real server process.
-/** The desktop app's directory: its CLI runs from source with tsx. */
-const APP_DIR = fileURLToPath(new URL("../../apps/desktop-client", import.meta.url));
 const environment = useServerEnvironment();
 let server: ServerProcess;
 let dir: string;
@@ -22,29 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-/** Starts `syncline-playlists ...args`; `env` replaces the SYNCLINE_* variables. */
-function spawnCli(args: string[], env: Record<string, string>) {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith("SYNCLINE_")),
-  );
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-    cwd: APP_DIR,
-    env: { ...inherited, ...env },
-  });
-  const output = { stdout: "", stderr: "" };
-  child.stdout.on("data", (chunk) => (output.stdout += chunk));
-  child.stderr.on("data", (chunk) => (output.stderr += chunk));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, ...output }));
-    },
-  );
-  return { child, output, done };
-}
-
 /** Runs `syncline-playlists ...args` to completion. */
-const cli = (args: string[], env: Record<string, string>) => spawnCli(args, env).done;
+const cli = (args: string[], env: Record<string, string>) => spawnDesktopCli(args, env).done;
 
 describe("syncline-playlists", () => {
   it("create then list prints the playlist, synced to the server", async () => {
@@ -80,7 +56,10 @@ describe("syncline-playlists", () => {
       SYNCLINE_URL: server.url,
       SYNCLINE_TOKEN: await userToken(environment.env, randomUUID()),
     };
-    const watching = spawnCli(["watch"], { ...env, SYNCLINE_PLAYLISTS_FILE: join(dir, "w.db") });
+    const watching = spawnDesktopCli(["watch"], {
+      ...env,
+      SYNCLINE_PLAYLISTS_FILE: join(dir, "w.db"),
+    });
     try {
       await eventually("the empty list", () => watching.output.stdout.includes("(no playlists)"));
       const created = await cli(["create", "Live"], {

@@ -7,20 +7,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { BrowserContext, Page } from "playwright-core";
-
-/** The desktop app's directory: it runs from source with tsx. */
-export const APP_DIR = fileURLToPath(new URL("../../../apps/desktop-client", import.meta.url));
+import { DESKTOP_APP_DIR, spawnDesktopCli } from "./desktop-cli.js";
 
 /** Builds the window's UI into `outDir` with the app's Vite config (tests run against source). */
 export async function buildWindowUi(outDir: string): Promise<void> {
-  const vite = join(APP_DIR, "node_modules/vite/bin/vite.js");
+  const vite = join(DESKTOP_APP_DIR, "node_modules/vite/bin/vite.js");
   const child = spawn(
     process.execPath,
     [vite, "build", "--outDir", outDir, "--logLevel", "error"],
     {
-      cwd: APP_DIR,
+      cwd: DESKTOP_APP_DIR,
       stdio: ["ignore", "inherit", "inherit"],
     },
   );
@@ -44,18 +41,9 @@ export async function openDesktopWindow(
   dataDir: string,
   uiDir: string,
 ): Promise<DesktopWindow> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith("SYNCLINE_")),
-  );
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "src/cli.ts", "open", "--no-window", "--data-dir", dataDir],
-    { cwd: APP_DIR, env: { ...inherited, SYNCLINE_PLAYLISTS_UI_DIR: uiDir } },
-  );
-  const output = { stdout: "", stderr: "" };
-  child.stdout?.on("data", (chunk) => (output.stdout += chunk));
-  child.stderr?.on("data", (chunk) => (output.stderr += chunk));
-  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  const { child, output, done } = spawnDesktopCli(["open", "--no-window", "--data-dir", dataDir], {
+    SYNCLINE_PLAYLISTS_UI_DIR: uiDir,
+  });
   const deadline = Date.now() + 30_000;
   while (!/running at (http:\/\/127\.0\.0\.1:\d+\/)/.test(output.stdout)) {
     if (Date.now() > deadline || child.exitCode !== null) {
@@ -77,7 +65,7 @@ export async function openDesktopWindow(
     async stop() {
       await page.close().catch(() => {});
       if (child.exitCode === null) child.kill("SIGTERM");
-      await exited;
+      await done;
     },
   };
 }
