@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type AppProgress, catchUpAppProgress } from "./app/app-progress.js";
 import {
   type AppBackend,
   type AppSettings,
@@ -53,7 +54,8 @@ export class DesktopBackend implements AppBackend {
   readonly #changeListeners = new Set<() => void>();
   readonly #statusListeners = new Set<(status: AppStatus) => void>();
   #notice: string | null = null;
-  #progress: number | null = null;
+  /** How far a mode switch's upload got, or null. */
+  #switchProgress: AppProgress | null = null;
   /** Forwards to the host in use, so a reopened host keeps the window's listeners. */
   readonly #repository: PlaylistRepository;
 
@@ -146,8 +148,15 @@ export class DesktopBackend implements AppBackend {
     try {
       const report = await this.#host.switchTo(mode, {
         onProgress: ({ pending, total }) => {
-          this.#progress = total === 0 ? null : (total - pending) / total;
-          onProgress({ step: "Uploading edits made on this device", done: total - pending, total });
+          const step = "Uploading edits made on this device";
+          this.#switchProgress =
+            total === 0
+              ? null
+              : {
+                  step: `${step}: ${total - pending} of ${total}`,
+                  fraction: (total - pending) / total,
+                };
+          onProgress({ step, done: total - pending, total });
           this.#statusChanged();
         },
       });
@@ -158,7 +167,7 @@ export class DesktopBackend implements AppBackend {
       }
       throw error;
     } finally {
-      this.#progress = null;
+      this.#switchProgress = null;
       this.#changed();
       this.#statusChanged();
     }
@@ -173,7 +182,9 @@ export class DesktopBackend implements AppBackend {
       lastSyncedAt: status.lastSyncedAt,
       lastError: status.lastError,
       refused: status.refused.map(({ operationId, reason }) => ({ operationId, reason })),
-      progress: this.#progress,
+      progress:
+        this.#switchProgress ??
+        (status.catchUp === null ? null : catchUpAppProgress(status.catchUp)),
       notice: this.#notice,
     };
   }

@@ -1,5 +1,6 @@
 export { type Cancel, type Scheduler, systemScheduler } from "@syncline/protocol";
 export type { BackoffOptions } from "./backoff.js";
+export { type CatchUpProgress, catchUpFraction } from "./catch-up-progress.js";
 export {
   createHttpTransport,
   type HttpTransportOptions,

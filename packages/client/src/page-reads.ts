@@ -1,4 +1,4 @@
-import type { PullResponse, SnapshotResponse, StoredOp } from "@syncline/protocol";
+import type { PullResponse, SnapshotResponse } from "@syncline/protocol";
 import type {
   PullRequest,
   SnapshotRequest,
@@ -57,7 +57,7 @@ function broken(message: string): PageReadEnd & SnapshotReadEnd {
 
 /**
  * Pulls pages from `since` until `has_more` is false (R20), handing each
- * page's ops to `take`; the next page starts after the last id of the one
+ * page to `take`; the next page starts after the last id of the one
  * before, never at `since + limit`. A page that says `has_more` without
  * moving on ends the read as a `protocol` failure.
  * @param send sends one pull (e.g. through the engine's token refresh)
@@ -66,7 +66,7 @@ function broken(message: string): PageReadEnd & SnapshotReadEnd {
 export async function pullPages(
   send: (query: PullRequest) => Promise<TransportResult<PullResponse>>,
   query: PullPagesQuery,
-  take: (ops: StoredOp[]) => void,
+  take: (page: PullResponse) => void,
   proceed: () => boolean,
 ): Promise<PageReadEnd> {
   const { since, limit } = query;
@@ -79,7 +79,7 @@ export async function pullPages(
     });
     if (!result.ok) return { kind: "failed", failure: result.failure };
     const { ops, has_more } = result.value;
-    take(ops);
+    take(result.value);
     if (!has_more) return { kind: "done" };
     const last = ops.at(-1)?.id ?? 0;
     if (last <= from) return broken("pull said has_more without returning ops");

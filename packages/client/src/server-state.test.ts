@@ -31,6 +31,39 @@ function view(network: TestNetwork, options: Partial<WatchServerStateOptions> = 
 }
 
 describe("watchServerState", () => {
+  it("C14: reports snapshot and pull progress while a read takes more than one page, and null once live", async () => {
+    const snapshotNetwork = testNetwork();
+    await directWriter(snapshotNetwork.server).write(notes(5));
+    const seen: unknown[] = [];
+    const reading = view(snapshotNetwork, { snapshotLimit: 2 });
+    reading.watch.subscribe(() => {
+      if (seen.at(-1) !== reading.watch.catchUp) seen.push(reading.watch.catchUp);
+    });
+    await until(() => reading.watch.status === "live");
+    expect(seen.filter((p) => p !== null)).toEqual([
+      { phase: "snapshot", fieldsLoaded: 2 },
+      { phase: "snapshot", fieldsLoaded: 4 },
+    ]);
+    expect(reading.watch.catchUp).toBeNull();
+    reading.watch.close();
+
+    const pullNetwork = testNetwork(WITHOUT_SNAPSHOTS);
+    await directWriter(pullNetwork.server).write(notes(5));
+    const pulled: unknown[] = [];
+    const pulling = view(pullNetwork, { pullLimit: 2 });
+    pulling.watch.subscribe(() => {
+      if (pulled.at(-1) !== pulling.watch.catchUp) pulled.push(pulling.watch.catchUp);
+    });
+    await until(() => pulling.watch.status === "live");
+    expect(pulled.filter((p) => p !== null)).toEqual([
+      { phase: "pull", since: 0, reached: 2, head: 5 },
+      { phase: "pull", since: 0, reached: 4, head: 5 },
+      { phase: "pull", since: 0, reached: 5, head: 5 },
+    ]);
+    expect(pulling.watch.catchUp).toBeNull();
+    pulling.watch.close();
+  });
+
   it("R74: loads the snapshot, pulls since as_of with resync, goes live, and applies ops frames; it never ACKs", async () => {
     const network = testNetwork();
     const { server, traffic } = network;

@@ -13,6 +13,11 @@ import {
   systemScheduler,
 } from "@syncline/protocol";
 import type { BackoffOptions } from "./backoff.js";
+import {
+  type CatchUpProgress,
+  reportingPullProgress,
+  reportingSnapshotProgress,
+} from "./catch-up-progress.js";
 import { HEARTBEAT_TIMED_OUT, Heartbeat, type HeartbeatOptions } from "./engine/heartbeat.js";
 import { Listeners } from "./engine/listeners.js";
 import { MAX_RECOVERIES } from "./engine/pusher.js";
@@ -77,13 +82,15 @@ export interface ServerStateWatch {
   readonly status: ServerStateStatus;
   /** The most recent failure, or null once the socket opened again. */
   readonly lastError: SyncIssue | null;
+  /** How far a read of more than one page has got (C14), or null when none runs. */
+  readonly catchUp: CatchUpProgress | null;
   /**
    * The server's visible state (R52): entity_type → entity_id → field →
    * value; with `entityType`, that type only. The same object until the
    * state changes, so it suits `useSyncExternalStore`.
    */
   state(): MaterializedState;
-  /** Calls `listener` after every change of `state()`, `status` or `lastError`; returns the unsubscribe function. */
+  /** Calls `listener` after every change of `state()`, `status`, `lastError` or `catchUp`; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
   /** Closes the socket and cancels every timer; the view stays as it was, `offline`. */
   close(): void;
@@ -131,6 +138,7 @@ class ServerStateWatcher implements ServerStateWatch {
   readonly #listeners = new Listeners<void>();
   #status: ServerStateStatus = "loading";
   #lastError: SyncIssue | null = null;
+  #catchUp: CatchUpProgress | null = null;
   #state: SyncState = new Map();
   #target: LwwTarget = syncStateTarget(this.#state);
   #materialized: MaterializedState | undefined;
@@ -167,6 +175,10 @@ class ServerStateWatcher implements ServerStateWatch {
 
   get lastError(): SyncIssue | null {
     return this.#lastError;
+  }
+
+  get catchUp(): CatchUpProgress | null {
+    return this.#catchUp;
   }
 
   state(): MaterializedState {
@@ -209,6 +221,14 @@ class ServerStateWatcher implements ServerStateWatch {
 
   /** Catches up from the position, or reads the state anew when due (also after a 410, at most `MAX_RECOVERIES` times in a row). */
   async #read(current: () => boolean): Promise<PageReadEnd> {
+    try {
+      return await this.#readToEnd(current);
+    } finally {
+      this.#report(null);
+    }
+  }
+
+  async #readToEnd(current: () => boolean): Promise<PageReadEnd> {
     for (let reloads = 0; ; reloads++) {
       const end = this.#reload
         ? await this.#load(current)
@@ -235,13 +255,17 @@ class ServerStateWatcher implements ServerStateWatch {
     let since = 0;
     let afterSnapshot = false;
     if (!this.#noSnapshots) {
+      const progress = reportingSnapshotProgress((p) => this.#report(p));
       const read = await readSnapshot(
         (query) => this.#send((c) => transport.snapshot(query, c)),
         {
           limit: this.#options.snapshotLimit ?? DEFAULT_SNAPSHOT_LIMIT,
           ...(entityType === undefined ? {} : { entityType }),
         },
-        (page) => applySnapshotTo(target, page.entities),
+        (page, position) => {
+          applySnapshotTo(target, page.entities);
+          progress(page, position);
+        },
         current,
       );
       if (read.kind === "done") {
@@ -271,10 +295,14 @@ class ServerStateWatcher implements ServerStateWatch {
     take: (ops: StoredOp[]) => void,
   ): Promise<PageReadEnd> {
     const { transport, pullLimit } = this.#options;
+    const progress = reportingPullProgress(since, (p) => this.#report(p));
     return pullPages(
       (query) => this.#send((c) => transport.pull(query, c)),
       { since, limit: pullLimit ?? DEFAULT_PULL_LIMIT, resync },
-      take,
+      (page) => {
+        take(page.ops);
+        progress(page);
+      },
       current,
     );
   }
@@ -344,6 +372,12 @@ class ServerStateWatcher implements ServerStateWatch {
     if (status === this.#status && lastError === this.#lastError) return;
     this.#status = status;
     this.#lastError = lastError;
+    this.#listeners.notify();
+  }
+
+  #report(progress: CatchUpProgress | null): void {
+    if (progress === this.#catchUp) return;
+    this.#catchUp = progress;
     this.#listeners.notify();
   }
 

@@ -124,6 +124,7 @@ describe("status", () => {
       failedOps: [],
       lastSyncedAt: null,
       lastError: null,
+      catchUp: null,
     });
     client.start();
     await until(() => client.status.state === "synced");

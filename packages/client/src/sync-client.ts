@@ -291,6 +291,7 @@ class Engine<Db> implements SyncClient<Db>, EngineContext<Db> {
       failedOps: this.#failedOps,
       lastSyncedAt: this.health.lastSyncedAt,
       lastError: this.health.lastError,
+      catchUp: this.inbound.progress,
     };
   }
 

@@ -22,7 +22,7 @@ describe("authentication (R5–R8)", () => {
     const token = await server.token({ userId: user, deviceId: device });
     const { status, body } = await server.request("GET", "/sync/ops", { token });
     expect(status).toBe(200);
-    expect(body).toEqual({ ops: [], has_more: false });
+    expect(body).toEqual({ ops: [], has_more: false, head: 0 });
   });
 
   it("accepts the device from X-Device-Id when the token has no claim", async () => {

@@ -115,8 +115,8 @@ describe("POST /sync/ops (R12–R17)", () => {
   });
 });
 
-describe("GET /sync/ops (R20–R24)", () => {
-  it("pages through the log in ascending id with has_more", async () => {
+describe("GET /sync/ops (R20–R24, R75)", () => {
+  it("pages through the log in ascending id with has_more and the head", async () => {
     const a = await server.device();
     await a.push(Array.from({ length: 5 }, (_, i) => a.op(`p${i}`, "title", i)));
     const first = PullResponseSchema.parse((await a.pull("?since=0&limit=3")).body);
@@ -127,6 +127,8 @@ describe("GET /sync/ops (R20–R24)", () => {
     );
     expect(second.ops.map((op) => op.value)).toEqual([3, 4]);
     expect(second.has_more).toBe(false);
+    expect(first.head).toBe(second.ops[1]!.id);
+    expect(second.head).toBe(second.ops[1]!.id);
   });
 
   it.each(["?since=-1", "?since=abc", "?limit=0", "?limit=5001"])(

@@ -1,7 +1,7 @@
 import { MAX_PAGE_VALUE_BYTES } from "@syncline/protocol";
 import { type EncodedPullPage, resyncRequired } from "@syncline/server-core";
 import type { Queryable } from "./queryable.js";
-import { storedOpJson } from "./rows.js";
+import { storedOpJson, USER_HEAD } from "./rows.js";
 
 /** The user's watermark, as the first part of a page's one statement. */
 const WATERMARK = `(
@@ -16,18 +16,18 @@ const AFTER_SINCE = "user_id = $1 AND id > $2 AND ($4 OR NOT ($2 > 0 AND $2 < w.
 /**
  * One statement, so the watermark and the page come from one snapshot: a
  * compaction committing in between cannot slip a collapsed range past the
- * guard. Returns one row: the watermark and (unless refused) the page of at
- * most `$3` ops built by PostgreSQL as the text of a JSON array (`ops`, NULL
- * when empty), how many it holds, and whether an op follows it (one index
- * probe). The value-byte bound (R20) is not applied here: a page whose whole
+ * guard. Returns one row: the watermark, the user's head (R75) and (unless
+ * refused) the page of at most `$3` ops built by PostgreSQL as the text of a
+ * JSON array (`ops`, NULL when empty), how many it holds, and whether an op
+ * follows it (the head is above its last id). The value-byte bound (R20) is not applied here: a page whose whole
  * text is within `$5` bytes is within it anyway, and a longer one is read
  * again by {@link PAGE_CUT_SQL}.
  */
 const PAGE_SQL = `
-SELECT w.compacted_up_to, p.ops, coalesce(p.kept, 0) AS kept,
-  p.last_id IS NOT NULL AND EXISTS (SELECT 1 FROM sync_op WHERE user_id = $1 AND id > p.last_id) AS more,
+SELECT w.compacted_up_to, h.head, p.ops, coalesce(p.kept, 0) AS kept,
+  coalesce(h.head > p.last_id, false) AS more,
   coalesce(octet_length(p.ops) > $5, false) AS long
-FROM ${WATERMARK}
+FROM ${WATERMARK} CROSS JOIN ${USER_HEAD}
 LEFT JOIN LATERAL (
   SELECT string_agg(${storedOpJson("page")}, ',' ORDER BY page.id) AS ops,
     count(*) AS kept, max(page.id) AS last_id
@@ -40,9 +40,9 @@ LEFT JOIN LATERAL (
  * than it keeps (`$3` is the limit + 1), which tells whether more follow.
  */
 const PAGE_CUT_SQL = `
-SELECT w.compacted_up_to, p.ops, coalesce(p.kept, 0) AS kept, coalesce(p.kept < p.fetched, false) AS more,
-  false AS long
-FROM ${WATERMARK}
+SELECT w.compacted_up_to, h.head, p.ops, coalesce(p.kept, 0) AS kept,
+  coalesce(p.kept < p.fetched, false) AS more, false AS long
+FROM ${WATERMARK} CROSS JOIN ${USER_HEAD}
 LEFT JOIN LATERAL (
   SELECT string_agg(${storedOpJson("sized")}, ',' ORDER BY sized.id) FILTER (WHERE sized.kept) AS ops,
     count(*) FILTER (WHERE sized.kept) AS kept,
@@ -62,6 +62,7 @@ LEFT JOIN LATERAL (
 
 interface PullRow {
   compacted_up_to: string;
+  head: string;
   ops: string | null;
   kept: string;
   more: boolean;
@@ -71,7 +72,7 @@ interface PullRow {
 /**
  * Ops of `userId` with `id > since`, ascending, at most `limit` and at most
  * about `maxValueBytes` of values (the op that crosses it is the page's last;
- * the first op always comes), and whether more follow, encoded as the wire's
+ * the first op always comes), whether more follow and the head, encoded as the wire's
  * JSON by PostgreSQL. Reads only; never writes a cursor.
  * @param resync the page continues a pull that began at `since = 0`: no guard
  * @throws {SyncError} `resync_required` when `since > 0` and `since < compacted_up_to` (unless `resync`)
@@ -94,5 +95,10 @@ export async function pullOps(
   if (!resync && since > 0 && since < compactedUpTo) {
     throw resyncRequired(since, compactedUpTo);
   }
-  return { ops: `[${row.ops ?? ""}]`, count: Number(row.kept), has_more: row.more };
+  return {
+    ops: `[${row.ops ?? ""}]`,
+    count: Number(row.kept),
+    has_more: row.more,
+    head: Number(row.head),
+  };
 }

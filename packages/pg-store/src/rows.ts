@@ -9,6 +9,12 @@ export function isoWallClock(expression: string): string {
   return `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
+/**
+ * SQL of a one-row derived table `h` whose `head` is the user's highest op id
+ * (`$1` the user), 0 for an empty log: one backward probe of the primary key.
+ */
+export const USER_HEAD = "(SELECT coalesce(max(id), 0) AS head FROM sync_op WHERE user_id = $1) h";
+
 const COLUMNS = [
   "id",
   "device_id",

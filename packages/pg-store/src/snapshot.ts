@@ -6,6 +6,7 @@ import {
   snapshotPage,
 } from "@syncline/server-core";
 import type { Queryable } from "./queryable.js";
+import { USER_HEAD } from "./rows.js";
 
 /** Which of the four forms of the page's statement a request needs. */
 interface PageShape {
@@ -51,7 +52,7 @@ WITH RECURSIVE winners AS (
     LATERAL ${nextWinner("(w.entity_type, w.entity_id, w.field)", typeParam)} n
 )
 SELECT h.head, r.entity_type, r.entity_id, r.field, r.id, r.value, r.bytes
-FROM (SELECT coalesce(max(id), 0) AS head FROM sync_op WHERE user_id = $1) h
+FROM ${USER_HEAD}
 LEFT JOIN LATERAL (
   SELECT w.entity_type, w.entity_id, w.field, w.id, w.value, octet_length(w.value::text) AS bytes
   FROM winners w

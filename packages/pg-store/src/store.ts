@@ -1,7 +1,6 @@
 import {
   DEFAULT_PULL_LIMIT,
   type Op,
-  type PullResponse,
   type PushedOp,
   type SnapshotResponse,
 } from "@syncline/protocol";
@@ -13,6 +12,7 @@ import {
   type PullPage,
   type PushNotice,
   type SnapshotPageRequest,
+  type StorePullPage,
   type SyncStore,
   type UserCompaction,
 } from "@syncline/server-core";
@@ -112,7 +112,7 @@ export class PgSyncStore implements SyncStore {
    * @throws {SyncError} `resync_required` (with `compacted_up_to`) when
    * `since > 0` and `since < compacted_up_to`
    */
-  async pull(userId: string, options: PullOptions = {}): Promise<PullResponse> {
+  async pull(userId: string, options: PullOptions = {}): Promise<StorePullPage> {
     return decodePullPage(await this.pullEncoded(userId, options));
   }
 

@@ -54,4 +54,14 @@ describe("PullResponseSchema", () => {
       has_more: false,
     });
   });
+
+  it("R75: carries the head when the server sends it, a cursor (integer, not negative)", () => {
+    expect(PullResponseSchema.parse({ ops: [], has_more: false, head: 12 }).head).toBe(12);
+    expect(PullResponseSchema.safeParse({ ops: [], has_more: false, head: -1 }).success).toBe(
+      false,
+    );
+    expect(PullResponseSchema.safeParse({ ops: [], has_more: false, head: 1.5 }).success).toBe(
+      false,
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CursorSchema } from "./ack.js";
 import { DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT } from "./limits.js";
 import { QueryInt } from "./query-int.js";
 import { StoredOpSchema } from "./stored-op.js";
@@ -30,9 +31,17 @@ export const PullQuerySchema = z.object({
 });
 export type PullQuery = z.infer<typeof PullQuerySchema>;
 
-/** 200 response of `GET /sync/ops`: ops in ascending `id`, and whether more follow. */
+/**
+ * 200 response of `GET /sync/ops`: ops in ascending `id`, whether more follow,
+ * and the user's head when the page was read (R75).
+ */
 export const PullResponseSchema = z.object({
   ops: z.array(StoredOpSchema),
   has_more: z.boolean(),
+  /**
+   * The user's highest op id when the page was read (R75): how far a catch-up
+   * has to go. Absent from servers that predate it.
+   */
+  head: CursorSchema.optional(),
 });
 export type PullResponse = z.infer<typeof PullResponseSchema>;

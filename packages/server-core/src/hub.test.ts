@@ -22,7 +22,7 @@ describe("Hub.size", () => {
   it("counts connected sockets without an observer", async () => {
     const hub = new Hub({
       store: {
-        pullEncoded: async () => ({ ops: "[]", count: 0, has_more: false }),
+        pullEncoded: async () => ({ ops: "[]", count: 0, has_more: false, head: 0 }),
         headId: async () => 0,
       },
     });
@@ -40,7 +40,7 @@ describe("Hub.size", () => {
 describe("Hub.send (R33)", () => {
   const hub = new Hub({
     store: {
-      pullEncoded: async () => ({ ops: "[]", count: 0, has_more: false }),
+      pullEncoded: async () => ({ ops: "[]", count: 0, has_more: false, head: 0 }),
       headId: async () => 0,
     },
     maxBufferedBytes: 1000,

@@ -4,6 +4,7 @@ export {
   type EncodedPullPage,
   encodePullPage,
   pullResponseBody,
+  type StorePullPage,
 } from "./encoded-pull.js";
 export { DEFAULT_MAX_BUFFERED_BYTES, Hub, type HubOptions, type HubSocket } from "./hub.js";
 export { MemorySyncStore, type MemorySyncStoreOptions } from "./memory-store.js";

@@ -3,7 +3,6 @@ import {
   type JsonValue,
   MAX_PAGE_VALUE_BYTES,
   type Op,
-  type PullResponse,
   type PushedOp,
   type Scheduler,
   type SnapshotResponse,
@@ -12,7 +11,7 @@ import {
   syncStateTarget,
   systemScheduler,
 } from "@syncline/protocol";
-import { type EncodedPullPage, encodePullPage } from "./encoded-pull.js";
+import { type EncodedPullPage, encodePullPage, type StorePullPage } from "./encoded-pull.js";
 import { type SnapshotRow, snapshotPage } from "./snapshot-page.js";
 import {
   type AckBounds,
@@ -176,7 +175,7 @@ export class MemorySyncStore implements SyncStore {
     return answer;
   }
 
-  async pull(userId: string, page: PullPage): Promise<PullResponse> {
+  async pull(userId: string, page: PullPage): Promise<StorePullPage> {
     const log = this.#users.get(userId);
     const compactedUpTo = log?.compactedUpTo ?? 0;
     if (!page.resync && page.since > 0 && page.since < compactedUpTo) {
@@ -191,7 +190,7 @@ export class MemorySyncStore implements SyncStore {
       ops.push(structuredClone(op));
       bytes += valueBytes(op.value);
     }
-    return { ops, has_more: ops.length < after.length };
+    return { ops, has_more: ops.length < after.length, head: log?.ops.at(-1)?.id ?? 0 };
   }
 
   /** {@link MemorySyncStore.pull}, encoded. */

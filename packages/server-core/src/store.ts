@@ -1,11 +1,5 @@
-import type {
-  Op,
-  PullResponse,
-  PushedOp,
-  SnapshotCursor,
-  SnapshotResponse,
-} from "@syncline/protocol";
-import type { EncodedPullPage } from "./encoded-pull.js";
+import type { Op, PushedOp, SnapshotCursor, SnapshotResponse } from "@syncline/protocol";
+import type { EncodedPullPage, StorePullPage } from "./encoded-pull.js";
 
 /** Devices that have not acknowledged for this long stop holding compaction back: 90 days (R57). */
 export const DEFAULT_STALE_AFTER_MS = 90 * 24 * 60 * 60 * 1000;
@@ -118,8 +112,8 @@ export interface SyncStore {
    * user's other pushes (R13–R18, R68); duplicates come back marked.
    */
   push(userId: string, deviceId: string, ops: readonly Op[]): Promise<PushedOp[]>;
-  /** A page of the user's log after `since`, ascending by id (R20–R24). Never writes. */
-  pull(userId: string, page: PullPage): Promise<PullResponse>;
+  /** A page of the user's log after `since`, ascending by id, with the head (R20–R24, R75). Never writes. */
+  pull(userId: string, page: PullPage): Promise<StorePullPage>;
   /**
    * The same page as {@link SyncStore.pull}, encoded as the wire's JSON: what
    * the pull route sends and the hub frames, with no op serialized in JS.

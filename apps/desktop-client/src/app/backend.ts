@@ -6,6 +6,7 @@
  */
 import type { SyncClientState } from "@syncline/client";
 import type { PlaylistRepository, RepositoryMode } from "../repository/playlist-repository.js";
+import type { AppProgress } from "./app-progress.js";
 
 /** A local edit the server refused, shown until the user dismisses it. */
 export interface RefusedEdit {
@@ -29,8 +30,8 @@ export interface AppStatus {
   readonly lastError: string | null;
   /** Local edits the server refused, until dismissed. */
   readonly refused: readonly RefusedEdit[];
-  /** A large catch-up or a mode switch under way, 0..1, or null. */
-  readonly progress: number | null;
+  /** A mode switch's upload or a large catch-up under way, or null. */
+  readonly progress: AppProgress | null;
   /** Words about the mode or the last switch (e.g. "edits will sync when sync is back on"), or null. */
   readonly notice: string | null;
 }

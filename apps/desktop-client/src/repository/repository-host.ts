@@ -1,4 +1,4 @@
-import type { SyncClientState } from "@syncline/client";
+import type { CatchUpProgress, SyncClientState } from "@syncline/client";
 import {
   type OpenPlaylistDeviceOptions,
   openPlaylistDevice,
@@ -43,6 +43,8 @@ export interface RepositorySyncStatus {
   /** The most recent failure in words, or null. */
   readonly lastError: string | null;
   readonly refused: readonly RefusedEdit[];
+  /** How far a catch-up of more than one page got (Hybrid: the device's; Server-connected: the view's), or null. */
+  readonly catchUp: CatchUpProgress | null;
 }
 
 /** Progress of the drain before Server-connected mode. */
@@ -172,6 +174,12 @@ export class PlaylistRepositoryHost implements PlaylistRepository {
         entityId: op.entity_id,
         reason: error.message,
       })),
+      catchUp:
+        current instanceof ServerRepository
+          ? current.watch.catchUp
+          : current.mode === "local"
+            ? null
+            : client.catchUp,
     };
   }
 

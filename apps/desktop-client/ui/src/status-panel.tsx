@@ -37,9 +37,15 @@ export function StatusPanel(props: {
         )}
       </dl>
       {status.progress !== null && (
-        <progress aria-label="Catching up" max={1} value={status.progress}>
-          {Math.round(status.progress * 100)}%
-        </progress>
+        <div class="progress">
+          <label for="sync-progress">{status.progress.step}</label>
+          {/* Without a value the bar shows activity only: the end is not known. */}
+          <progress
+            id="sync-progress"
+            max={1}
+            {...(status.progress.fraction === null ? {} : { value: status.progress.fraction })}
+          />
+        </div>
       )}
       {status.notice && <p role="status">{status.notice}</p>}
       {status.refused.length > 0 && (

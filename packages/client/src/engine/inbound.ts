@@ -1,4 +1,9 @@
 import { applyOpTo, DEFAULT_PULL_LIMIT, type StoredOp } from "@syncline/protocol";
+import {
+  type CatchUpProgress,
+  reportingPullProgress,
+  reportingSnapshotProgress,
+} from "../catch-up-progress.js";
 import { receiveRemote } from "../lamport.js";
 import type { AppliedBatch } from "../options.js";
 import { overlayPending } from "../overlay.js";
@@ -24,10 +29,17 @@ export class Inbound<Db> {
   #busy = 0;
   /** A reset is due (410, a `resync_required` frame, `resync()`): the next catch-up starts from 0. */
   needsReset = false;
+  /** How far the running catch-up has got, once it needs a second page (C14); null otherwise. */
+  #progress: CatchUpProgress | null = null;
 
   constructor(ctx: EngineContext<Db>) {
     this.#ctx = ctx;
     this.#snapshot = new SnapshotLoader(ctx);
+  }
+
+  /** How far the running catch-up has got (C14), or null. */
+  get progress(): CatchUpProgress | null {
+    return this.#progress;
   }
 
   /** Whether a task is queued or running. */
@@ -100,16 +112,27 @@ export class Inbound<Db> {
    * `MAX_RECOVERIES` times in a row.
    */
   async #catchUp(): Promise<boolean> {
-    for (let restarts = 0; ; restarts++) {
-      const reset = this.needsReset;
-      const outcome = await this.#readToEnd(reset);
-      if (outcome !== "reset") {
-        if (outcome && reset) this.needsReset = false;
-        return outcome;
+    try {
+      for (let restarts = 0; ; restarts++) {
+        const reset = this.needsReset;
+        const outcome = await this.#readToEnd(reset);
+        if (outcome !== "reset") {
+          if (outcome && reset) this.needsReset = false;
+          return outcome;
+        }
+        this.needsReset = true;
+        if (restarts >= MAX_RECOVERIES) return false;
       }
-      this.needsReset = true;
-      if (restarts >= MAX_RECOVERIES) return false;
+    } finally {
+      this.#report(null);
     }
+  }
+
+  /** Publishes how far the catch-up has got (C14). */
+  #report(progress: CatchUpProgress | null): void {
+    if (progress === this.#progress) return;
+    this.#progress = progress;
+    this.#ctx.refreshStatus();
   }
 
   /**
@@ -123,7 +146,7 @@ export class Inbound<Db> {
     const since = reset ? 0 : this.cursor();
     const apply = (ops: StoredOp[]) => this.#applyRemote(ops, false);
     if (since > 0) return this.#pullAll(since, false, apply);
-    const loaded = await this.#snapshot.load();
+    const loaded = await this.#snapshot.load(reportingSnapshotProgress((p) => this.#report(p)));
     if (loaded === "missing") {
       let wipe = reset;
       return this.#pullAll(0, false, (ops) => {
@@ -148,12 +171,14 @@ export class Inbound<Db> {
     take: (ops: StoredOp[]) => void,
   ): Promise<boolean | "reset"> {
     const ctx = this.#ctx;
+    const progress = reportingPullProgress(since, (p) => this.#report(p));
     const end = await pullPages(
       (query) => ctx.requests.call((c) => ctx.transport.pull(query, c)),
       { since, limit: ctx.options.pullLimit ?? DEFAULT_PULL_LIMIT, resync },
-      (ops) => {
+      (page) => {
         ctx.connection.answered();
-        take(ops);
+        take(page.ops);
+        progress(page);
       },
       () => ctx.running,
     );

@@ -1,5 +1,5 @@
-import { DEFAULT_SNAPSHOT_LIMIT } from "@syncline/protocol";
-import { readSnapshot, type SnapshotReadEnd } from "../page-reads.js";
+import { DEFAULT_SNAPSHOT_LIMIT, type SnapshotResponse } from "@syncline/protocol";
+import { readSnapshot, type SnapshotPagePosition, type SnapshotReadEnd } from "../page-reads.js";
 import { isMissingRoute } from "../transport.js";
 import type { EngineContext } from "./context.js";
 
@@ -24,15 +24,19 @@ export class SnapshotLoader<Db> {
 
   /**
    * Loads the snapshot into the store, in the calling inbound task.
+   * @param progress told each page after it is loaded (to report progress, C14)
    * @returns how the read ended (`done` with its `as_of`), or `"missing"` when the server has no snapshot route
    */
-  async load(): Promise<SnapshotReadEnd | "missing"> {
+  async load(
+    progress: (page: SnapshotResponse, position: SnapshotPagePosition) => void,
+  ): Promise<SnapshotReadEnd | "missing"> {
     if (this.#missing) return "missing";
     const ctx = this.#ctx;
     const end = await readSnapshot(
       (query) => ctx.requests.call((c) => ctx.transport.snapshot(query, c)),
       { limit: ctx.options.snapshotLimit ?? DEFAULT_SNAPSHOT_LIMIT },
-      (page, { first, last }) => {
+      (page, position) => {
+        const { first, last } = position;
         ctx.connection.answered();
         ctx.store.transaction((tx) => {
           if (first) tx.wipe();
@@ -41,6 +45,7 @@ export class SnapshotLoader<Db> {
           tx.setCursor(page.as_of);
           ctx.inbound.applyToState(tx, [], true);
         });
+        progress(page, position);
       },
       () => ctx.running,
     );

@@ -1,3 +1,4 @@
+import type { CatchUpProgress } from "../catch-up-progress.js";
 import type { FailedOp } from "../store.js";
 import type { SyncIssue } from "../transport.js";
 import { Listeners } from "./listeners.js";
@@ -22,6 +23,8 @@ export interface SyncStatus {
   readonly lastSyncedAt: number | null;
   /** The most recent failure, cleared by the next successful request. */
   readonly lastError: SyncIssue | null;
+  /** How far a catch-up of more than one page has got (C14), or null when none runs. */
+  readonly catchUp: CatchUpProgress | null;
 }
 
 function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
@@ -30,7 +33,8 @@ function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
     a.pendingCount === b.pendingCount &&
     a.failedOps === b.failedOps &&
     a.lastSyncedAt === b.lastSyncedAt &&
-    a.lastError === b.lastError
+    a.lastError === b.lastError &&
+    a.catchUp === b.catchUp
   );
 }
 

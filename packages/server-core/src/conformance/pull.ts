@@ -10,7 +10,7 @@ import { upsert, uuid } from "./ops.js";
 import { rejectionOf } from "./rejection.js";
 import { type OpenConformanceSubject, storeUnderTest } from "./subject.js";
 
-/** Pull pages, the byte bound, the 410 guard and resync pages (R20, R22–R24). */
+/** Pull pages, the byte bound, the 410 guard, resync pages and the head (R20, R22–R24, R75). */
 export function describePullConformance(open: OpenConformanceSubject): void {
   describe("pull", () => {
     const store = storeUnderTest(open);
@@ -37,11 +37,29 @@ export function describePullConformance(open: OpenConformanceSubject): void {
         expect(await store().pull(user, { since: ids[3]!, limit: DEFAULT_PULL_LIMIT })).toEqual({
           ops: [],
           has_more: false,
+          head: ids[3],
         });
         expect(await store().pull(uuid(), { since: 0, limit: DEFAULT_PULL_LIMIT })).toEqual({
           ops: [],
           has_more: false,
+          head: 0,
         });
+      });
+
+      it("R75 (pull head): every page carries the user's head when it was read, not another user's", async () => {
+        const { user, ids } = await userWithUpserts(store(), 5);
+        const other = await userWithUpserts(store(), 2);
+        for (const since of [0, ids[1]!, ids[4]!]) {
+          const page = await store().pull(user, { since, limit: 2 });
+          expect(page.head).toBe(ids[4]);
+          const encoded = await store().pullEncoded(user, { since, limit: 2 });
+          expect(encoded.head).toBe(ids[4]);
+        }
+        // The byte-cut page carries it too.
+        const cut = await store().pull(user, { since: 0, limit: 5, maxValueBytes: 1 });
+        expect(cut.ops).toHaveLength(1);
+        expect(cut.head).toBe(ids[4]);
+        expect((await store().pull(other.user, { since: 0, limit: 1 })).head).toBe(other.ids[1]);
       });
 
       it("R20 (page byte bound): ends a page after the op whose value crosses the byte bound, at least one op a page, has_more honest", async () => {
