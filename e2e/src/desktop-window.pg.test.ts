@@ -1,13 +1,21 @@
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findFreePort } from "@syncline/embedded-pg";
-import type { BrowserContext, Page } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BROWSER_TESTS_RUN, openBrowserContext } from "./testing/browser.js";
+import {
+  BROWSER_TESTS_RUN,
+  CHROMIUM_FLAGS,
+  CHROMIUM_PATH,
+  openBrowserContext,
+} from "./testing/browser.js";
 import { userToken } from "./testing/clients.js";
+import { spawnDesktopCli } from "./testing/desktop-cli.js";
 import { buildWindowUi, type DesktopWindow, openDesktopWindow } from "./testing/desktop-window.js";
 import { useServerEnvironment } from "./testing/server-environment.js";
 import type { ServerProcess } from "./testing/server-process.js";
@@ -109,6 +117,21 @@ describe.runIf(BROWSER_TESTS_RUN)("the desktop window", () => {
     const moved = [order[0], order[2], order[1]];
     await expect.poll(() => trackNames(a.page)).toEqual(moved);
     await expect.poll(() => trackNames(b.page), { timeout: 2000 }).toEqual(moved);
+    // Drag and drop in one window: the last entry dropped on the first takes its place.
+    const entries = b.page.getByRole("list", { name: "Tracks" }).locator("li");
+    await entries.nth(2).dragTo(entries.nth(0));
+    const dragged = [moved[2], moved[0], moved[1]];
+    await expect.poll(() => trackNames(b.page)).toEqual(dragged);
+    await expect.poll(() => trackNames(a.page), { timeout: 2000 }).toEqual(dragged);
+    // Alt+ArrowDown on a focused entry moves it down, and keeps it focused.
+    await a.page.getByRole("button", { name: new RegExp(`^${dragged[0]}, position 1`) }).focus();
+    await a.page.keyboard.press("Alt+ArrowDown");
+    const keyed = [dragged[1], dragged[0], dragged[2]];
+    await expect.poll(() => trackNames(a.page)).toEqual(keyed);
+    await expect
+      .poll(() => a.page.evaluate("document.activeElement?.textContent"))
+      .toBe(dragged[0]);
+    await expect.poll(() => trackNames(b.page), { timeout: 2000 }).toEqual(keyed);
 
     await saveSideBySide([a.page, b.page]);
   }, 120_000);
@@ -168,5 +191,45 @@ describe.runIf(BROWSER_TESTS_RUN)("the desktop window", () => {
       .toEqual(await trackNames(b!.page));
     expect(await trackNames(pageA)).toContain("Made on the server");
     expect(await trackNames(pageA)).not.toContain("Refused while offline");
+  }, 90_000);
+
+  it("opens its own app-mode window, and quits when that window closes", async () => {
+    // The app finds its browser through SYNCLINE_BROWSER: here Debian's Chromium,
+    // headless, with a DevTools port the test drives the app's own window through.
+    const dataDir = join(dir, "own-window");
+    const browser = join(dir, "chromium-for-the-app.sh");
+    await writeFile(
+      browser,
+      `#!/bin/sh\nexec ${CHROMIUM_PATH} --headless=new --remote-debugging-port=0 ${CHROMIUM_FLAGS.join(" ")} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const app = spawnDesktopCli(["open", "--data-dir", dataDir], {
+      SYNCLINE_PLAYLISTS_UI_DIR: uiDir,
+      SYNCLINE_BROWSER: browser,
+    });
+    const profile = join(dataDir, "browser-profile");
+    try {
+      const devtools = join(profile, "DevToolsActivePort");
+      await expect.poll(() => existsSync(devtools), { timeout: 30_000 }).toBe(true);
+      const devtoolsPort = (await readFile(devtools, "utf8")).split("\n")[0];
+      const window = await chromium.connectOverCDP(`http://127.0.0.1:${devtoolsPort}`);
+      const windowPages = () => window.contexts().flatMap((each) => each.pages());
+      await expect
+        .poll(() => windowPages().some((p) => p.url().startsWith("http://127.0.0.1:")), {
+          timeout: 30_000,
+        })
+        .toBe(true);
+      const page = windowPages().find((p) => p.url().startsWith("http://127.0.0.1:"))!;
+      await page.getByRole("heading", { name: "Sync status" }).waitFor({ timeout: 30_000 });
+      expect(app.output.stdout).toMatch(/Closing its window or Ctrl-C quits\./);
+      await page.close();
+      const { code, stdout } = await app.done;
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/The window closed: quitting\./);
+      await window.close();
+    } finally {
+      app.child.kill("SIGKILL");
+      spawnSync("pkill", ["-f", profile]);
+    }
   }, 90_000);
 });

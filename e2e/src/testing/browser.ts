@@ -22,7 +22,8 @@ if (!BROWSER_TESTS_RUN) {
   console.warn("window tests skipped: no Chromium at /usr/bin/chromium (apt-get install chromium)");
 }
 
-const FLAGS = [
+/** The flags every test browser runs with (headless is added by whoever starts it). */
+export const CHROMIUM_FLAGS = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-background-networking",
@@ -39,7 +40,7 @@ export async function openBrowserContext(): Promise<BrowserContext> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: FLAGS,
+    args: CHROMIUM_FLAGS,
     viewport: { width: 1100, height: 700 },
   });
   context.on("close", () => {

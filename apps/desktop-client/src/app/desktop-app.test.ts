@@ -317,6 +317,69 @@ describe("GET /api/events", () => {
   });
 });
 
+describe("quitting with the last window", () => {
+  const streamOf = () =>
+    openEventStream({
+      port: app.port,
+      path: "/api/events",
+      headers: appHeaders(app.port, app.secret),
+    });
+
+  async function startWatched(graceMs: number) {
+    let closed = 0;
+    app = await startDesktopApp({
+      dataDir: dir,
+      backend,
+      uiDir: dir,
+      onLastWindowClosed: () => closed++,
+      lastWindowGraceMs: graceMs,
+    });
+    return () => closed;
+  }
+
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it("says the last window closed once its event stream is gone for the grace period, and only once", async () => {
+    const closed = await startWatched(100);
+    await pause(300);
+    expect(closed()).toBe(0); // no window has connected yet: keep serving
+    const window = await streamOf();
+    await window.next("playlists");
+    await pause(300);
+    expect(closed()).toBe(0);
+    window.close();
+    const deadline = Date.now() + 5000;
+    while (closed() === 0 && Date.now() < deadline) await pause(20);
+    expect(closed()).toBe(1);
+    const again = await streamOf();
+    await again.next("playlists");
+    again.close();
+    await pause(300);
+    expect(closed()).toBe(1);
+  });
+
+  it("a window that comes back within the grace period (a reload) keeps the app running", async () => {
+    const closed = await startWatched(1000);
+    const first = await streamOf();
+    await first.next("playlists");
+    const second = await streamOf();
+    await second.next("playlists");
+    first.close();
+    await pause(1300);
+    expect(closed()).toBe(0); // one window still holds its stream
+    second.close();
+    await pause(200);
+    const reloaded = await streamOf();
+    await reloaded.next("playlists");
+    await pause(1300);
+    expect(closed()).toBe(0);
+    reloaded.close();
+    const deadline = Date.now() + 5000;
+    while (closed() === 0 && Date.now() < deadline) await pause(20);
+    expect(closed()).toBe(1);
+  });
+});
+
 describe("the UI", () => {
   const page = (requestPath: string, port = app.port) =>
     httpRequest({ port, path: requestPath, headers: appHeaders(port, app.secret) });

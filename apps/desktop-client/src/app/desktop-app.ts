@@ -7,6 +7,7 @@ import type { AppBackend } from "./backend.js";
 import { LiveEvents } from "./live-events.js";
 import { requestGuard, SECRET_QUERY, securityHeaders } from "./request-guard.js";
 import { staticUi } from "./static-ui.js";
+import { WindowPresence } from "./window-presence.js";
 
 /** The only address the app listens on. */
 export const LOOPBACK = "127.0.0.1";
@@ -21,6 +22,14 @@ export interface DesktopAppOptions {
   readonly uiDir: string;
   /** Opens (or focuses) the window on `launchUrl`: at start, and on each `POST /api/focus`. Omit for no window. */
   readonly openWindow?: (launchUrl: string) => void;
+  /**
+   * Called once when the app's last window closed: no window has held the
+   * live-event stream for `lastWindowGraceMs` after at least one did (see
+   * `WindowPresence`). Omit to keep serving with no window.
+   */
+  readonly onLastWindowClosed?: () => void;
+  /** How long a closed last window may take to come back (a reload) first. @default DEFAULT_LAST_WINDOW_GRACE_MS (5 s) */
+  readonly lastWindowGraceMs?: number;
 }
 
 /** A running desktop app server. */
@@ -62,7 +71,14 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
   const launchUrl = `${url}?${SECRET_QUERY}=${secret}`;
   const openWindow = () => options.openWindow?.(launchUrl);
 
-  const events = new LiveEvents(options.backend);
+  const { onLastWindowClosed, lastWindowGraceMs } = options;
+  const presence =
+    onLastWindowClosed &&
+    new WindowPresence({
+      onLastWindowClosed,
+      ...(lastWindowGraceMs === undefined ? {} : { graceMs: lastWindowGraceMs }),
+    });
+  const events = new LiveEvents(options.backend, (count) => presence?.windows(count));
   app = new Hono()
     .use(securityHeaders)
     .use(requestGuard({ port, secret }))
@@ -86,6 +102,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     launchUrl,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        presence?.dispose();
         events.close();
         server.close(() => resolve());
         server.closeAllConnections();

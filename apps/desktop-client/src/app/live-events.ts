@@ -35,11 +35,14 @@ export class LiveEvents {
   readonly #ends = new Set<() => void>();
   readonly #stopStatus: () => void;
   #stopPlaylists: () => void;
+  readonly #onStreamCount: (count: number) => void;
   #reading = false;
   #stale = false;
 
-  constructor(backend: AppBackend) {
+  /** @param onStreamCount told how many streams are connected, each time one comes or goes */
+  constructor(backend: AppBackend, onStreamCount: (count: number) => void = () => {}) {
     this.#backend = backend;
+    this.#onStreamCount = onStreamCount;
     this.#stopStatus = backend.onStatus((status) => this.#send({ event: "status", data: status }));
     this.#stopPlaylists = backend.repository().onChange(() => this.#playlistsChanged());
   }
@@ -57,11 +60,16 @@ export class LiveEvents {
       this.#ends.add(end);
       stream.onAbort(end);
       this.#streams.add(write);
-      write({ event: "status", data: this.#backend.status() });
-      write({ event: "playlists", data: await this.#backend.repository().list() });
-      await ended;
-      this.#streams.delete(write);
-      this.#ends.delete(end);
+      this.#onStreamCount(this.#streams.size);
+      try {
+        write({ event: "status", data: this.#backend.status() });
+        write({ event: "playlists", data: await this.#backend.repository().list() });
+        await ended;
+      } finally {
+        this.#streams.delete(write);
+        this.#ends.delete(end);
+        this.#onStreamCount(this.#streams.size);
+      }
     });
   }
 

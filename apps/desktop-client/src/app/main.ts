@@ -15,13 +15,14 @@ import { SECRET_HEADER } from "./request-guard.js";
 /** The usage of the `open` command. */
 export const OPEN_USAGE = `Usage: syncline-playlists open [--data-dir DIR] [--no-window]
 
-Starts the desktop app and opens its window. A second start on the same data
-folder shows the running app's window instead.
+Starts the desktop app and opens its window; the app quits when its window
+closes. A second start on the same data folder shows the running app's window
+instead.
 
 Options:
   --data-dir DIR  the app data folder (default: ${DATA_DIR_VARIABLE}, else the
                   platform's per-user data folder)
-  --no-window     serve the app without opening a window`;
+  --no-window     serve the app without opening a window (it runs until Ctrl-C)`;
 
 /** The built UI next to the bundled CLI (`dist/ui`); missing in development, where a placeholder page shows. */
 export const DEFAULT_UI_DIR = fileURLToPath(new URL("./ui/", import.meta.url));
@@ -123,7 +124,13 @@ export async function runOpenCommand(
   const releaseOnExit = () => lock.release();
   process.once("exit", releaseOnExit);
   // Listening before anything is announced: a quit during the start is not lost.
-  const quit = (options.untilQuit ?? untilSignal)();
+  const signalled = (options.untilQuit ?? untilSignal)();
+  let windowClosed = () => {};
+  const lastWindowClosed = new Promise<void>((resolve) => {
+    windowClosed = resolve;
+  });
+  // The app quits with its window, unless it runs without one (--no-window).
+  const quit = values["no-window"] ? signalled : Promise.race([signalled, lastWindowClosed]);
   try {
     const backend = await options.createBackend(dataDir);
     try {
@@ -141,9 +148,21 @@ export async function runOpenCommand(
                     `could not open a window (${error.message}); open ${launchUrl} in a browser.`,
                   ),
               }),
+        ...(values["no-window"]
+          ? {}
+          : {
+              onLastWindowClosed: () => {
+                say("The window closed: quitting.");
+                windowClosed();
+              },
+            }),
       });
       lock.publish({ port: app.port, secret: app.secret });
-      say(`Syncline Playlists is running at ${app.url} (data: ${dataDir}). Ctrl-C quits.`);
+      say(
+        `Syncline Playlists is running at ${app.url} (data: ${dataDir}). ${
+          values["no-window"] ? "Ctrl-C quits." : "Closing its window or Ctrl-C quits."
+        }`,
+      );
       await quit;
       await app.close();
     } finally {
