@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
 import { openDatabase } from "./database.js";
 import { parseDuration } from "./duration.js";
 import { createLogger } from "./logger.js";
+import { migrateServer } from "./migrate.js";
 import { startServer } from "./server.js";
 import { loadSigningKey } from "./signing-key.js";
 
@@ -22,7 +23,14 @@ const ENVIRONMENT = `Environment:
   SYNCLINE_STALE_DEVICE_AFTER  a device silent this long stops holding compaction back (default 90d)
   SYNCLINE_COMPACTION_AT       daily compaction time HH:MM UTC, or off (default 03:00)
   SYNCLINE_FLUSH_WAIT_MS       how long compaction waits for servers to flush ACKs (default 2000)
-  LOG_LEVEL                    fatal|error|warn|info|debug|trace|silent (default info)`;
+  LOG_LEVEL                    fatal|error|warn|info|debug|trace|silent (default info)
+  SYNCLINE_PUBLIC_URL          the URL users reach the server at, for sign-in links (default: the listening address)
+  SYNCLINE_SMTP_URL            smtp(s)://user:pass@host:port for sign-in emails; absent: links are printed in the log
+                               (required with NODE_ENV=production)
+  SYNCLINE_MAIL_FROM           From of sign-in emails (default "Syncline <no-reply@localhost>")
+  BETTER_AUTH_SECRET           accounts secret, 32+ characters (default: made on first start, in the data dir)
+  SYNCLINE_SIGN_IN_LINK_TTL    how long a sign-in link works (default 10m)
+  SYNCLINE_SIGN_IN_PER_MINUTE  sign-in links one address may ask for per minute (default 5)`;
 
 const HELP: Record<string, string> = {
   main: `Usage: syncline-server [command] [options]
@@ -106,7 +114,7 @@ async function serveCommand(config: ServerConfig): Promise<void> {
 }
 
 async function migrateCommand(config: ServerConfig): Promise<void> {
-  const result = await withDatabase(config, (pool) => migratePgStore(pool));
+  const result = await withDatabase(config, (pool) => migrateServer(pool, config));
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

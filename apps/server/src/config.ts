@@ -49,6 +49,21 @@ export const ConfigSchema = z.object({
   SYNCLINE_COMPACTION_AT: schedule.default("03:00"),
   SYNCLINE_FLUSH_WAIT_MS: positiveInt("SYNCLINE_FLUSH_WAIT_MS").default(2000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  NODE_ENV: z.string().optional(),
+  SYNCLINE_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: "SYNCLINE_PUBLIC_URL must be an http(s) URL" })
+    .optional(),
+  SYNCLINE_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, { error: "SYNCLINE_SMTP_URL must be an smtp:// or smtps:// URL" })
+    .optional(),
+  SYNCLINE_MAIL_FROM: z.string().min(3).default("Syncline <no-reply@localhost>"),
+  BETTER_AUTH_SECRET: z
+    .string()
+    .min(32, { error: "BETTER_AUTH_SECRET must be at least 32 characters" })
+    .optional(),
+  SYNCLINE_SIGN_IN_LINK_TTL: duration("SYNCLINE_SIGN_IN_LINK_TTL").default(600_000),
+  SYNCLINE_SIGN_IN_PER_MINUTE: positiveInt("SYNCLINE_SIGN_IN_PER_MINUTE").default(5),
 });
 
 /** The server's configuration. */
@@ -68,6 +83,18 @@ export interface ServerConfig {
   /** How long a compaction waits for running servers to flush their ACKs. */
   flushWaitMs: number;
   logLevel: z.infer<typeof ConfigSchema>["LOG_LEVEL"];
+  /** The URL users and apps reach the server at (links in sign-in emails); default: the listening address. */
+  publicUrl: string | undefined;
+  /** Sign-in emails go over this SMTP server; without it the links are printed in the log. */
+  smtpUrl: string | undefined;
+  /** The sign-in email's `From`. */
+  mailFrom: string;
+  /** Better Auth's secret; default: one made on first start, in the data dir. */
+  authSecret: string | undefined;
+  /** How long a sign-in link works, in seconds. */
+  signInLinkTtlSeconds: number;
+  /** Sign-in links one address may ask for per minute. */
+  signInPerMinute: number;
 }
 
 /** Thrown for a bad environment; its message names every bad variable. */
@@ -89,6 +116,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const c = parsed.data;
+  if (c.NODE_ENV === "production" && !c.SYNCLINE_SMTP_URL && !c.SYNCLINE_JWKS_URL) {
+    throw new ConfigError(
+      "invalid configuration:\n  SYNCLINE_SMTP_URL: required with NODE_ENV=production (without it, sign-in links would only be printed in the server's log)",
+    );
+  }
   return {
     port: c.PORT,
     host: c.HOST,
@@ -102,5 +134,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     compactionAt: c.SYNCLINE_COMPACTION_AT === "off" ? undefined : c.SYNCLINE_COMPACTION_AT,
     flushWaitMs: c.SYNCLINE_FLUSH_WAIT_MS,
     logLevel: c.LOG_LEVEL,
+    publicUrl: c.SYNCLINE_PUBLIC_URL?.replace(/\/+$/, ""),
+    smtpUrl: c.SYNCLINE_SMTP_URL,
+    mailFrom: c.SYNCLINE_MAIL_FROM,
+    authSecret: c.BETTER_AUTH_SECRET,
+    signInLinkTtlSeconds: Math.max(1, Math.round(c.SYNCLINE_SIGN_IN_LINK_TTL / 1000)),
+    signInPerMinute: c.SYNCLINE_SIGN_IN_PER_MINUTE,
   };
 }

@@ -3,7 +3,6 @@ import { serve } from "@hono/node-server";
 import { createSyncRoutes, jwtAuth, syncErrorHandler, syncNotFound } from "@syncline/hono";
 import {
   answerFlushRequests,
-  migratePgStore,
   PgNotifier,
   PgSyncStore,
   runCompaction,
@@ -20,10 +19,19 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import pg from "pg";
 import type pino from "pino";
+import {
+  type Accounts,
+  createAccounts,
+  loadAuthSecret,
+  signInLinkMinutes,
+} from "./auth/accounts.js";
+import { createMagicLinkMailer } from "./auth/mailer.js";
+import { signInRoutes } from "./auth/sign-in-routes.js";
 import type { ServerConfig } from "./config.js";
 import { msUntilDaily } from "./daily.js";
 import { openDatabase } from "./database.js";
 import { createMetrics } from "./metrics.js";
+import { migrateServer } from "./migrate.js";
 import { createNodeWebSocket } from "./node-websocket.js";
 import { loadSigningKey } from "./signing-key.js";
 
@@ -58,7 +66,7 @@ export async function startServer(
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const pool = new pg.Pool({ connectionString: database.url, max: 20 });
   pool.on("error", (error) => logger.error({ err: error }, "idle database connection failed"));
-  await migratePgStore(pool);
+  await migrateServer(pool, config);
 
   const metrics = createMetrics();
   const key = await loadSigningKey(config.dataDir);
@@ -121,6 +129,25 @@ export async function startServer(
     c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
   );
   app.get("/.well-known/jwks.json", (c) => c.json(key.jwks));
+  // Accounts (sign-in, sessions, access tokens) unless tokens come from another issuer.
+  let accounts: Accounts | undefined;
+  const mailer = createMagicLinkMailer({
+    smtpUrl: config.smtpUrl,
+    from: config.mailFrom,
+    logger,
+  });
+  if (!config.jwksUrl) {
+    app.route(
+      "/",
+      signInRoutes({
+        accounts: () => {
+          if (!accounts) throw new Error("accounts are not ready");
+          return accounts;
+        },
+        linkMinutes: signInLinkMinutes({ signInLinkTtlSeconds: config.signInLinkTtlSeconds }),
+      }),
+    );
+  }
   app.route(
     "/",
     createSyncRoutes({
@@ -185,6 +212,22 @@ export async function startServer(
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  if (!config.jwksUrl) {
+    accounts = createAccounts({
+      pool,
+      baseUrl: config.publicUrl ?? url,
+      secret: await loadAuthSecret(config.dataDir, config.authSecret),
+      signingKey: key,
+      mailer,
+      signInRequestsPerMinute: config.signInPerMinute,
+      signInLinkTtlSeconds: config.signInLinkTtlSeconds,
+    });
+    if (mailer.delivery === "log") {
+      logger.warn(
+        "no SMTP configured (SYNCLINE_SMTP_URL): sign-in links are printed in this log instead of emailed",
+      );
+    }
+  }
   logger.info({ url, port, embeddedDatabase: database.startedEmbedded }, "listening");
 
   let stopping: Promise<void> | undefined;

@@ -1,8 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { DEVICE_ID_CLAIM } from "@syncline/protocol";
-import { exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK, SignJWT } from "jose";
+import {
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+  SignJWT,
+} from "jose";
+import { readOrCreateSecretFile } from "./secret-file.js";
 
 const ALGORITHM = "EdDSA";
 
@@ -12,6 +20,11 @@ export interface SigningKey {
   readonly jwks: JSONWebKeySet;
   /** Signs a token for `userId` (and `deviceId`, as the `device_id` claim). */
   sign(claims: { userId: string; deviceId?: string; ttlSeconds: number }): Promise<string>;
+  /**
+   * Signs a whole claim set as it is (Better Auth's JWTs: `sub`, `iat`,
+   * `exp`, `iss`, `aud` already set), with this key's `alg` and `kid`.
+   */
+  signPayload(payload: JWTPayload): Promise<string>;
 }
 
 interface StoredKey {
@@ -25,36 +38,17 @@ export function signingKeyPath(dataDir: string): string {
   return join(dataDir, "jwt-signing-key.json");
 }
 
-async function readOrCreate(path: string): Promise<StoredKey> {
-  try {
-    return JSON.parse(await readFile(path, "utf8")) as StoredKey;
-  } catch (error) {
-    if ((error as { code?: string }).code !== "ENOENT") throw error;
-  }
+async function createKey(): Promise<StoredKey> {
   const { privateKey, publicKey } = await generateKeyPair(ALGORITHM, {
     crv: "Ed25519",
     extractable: true,
   });
   const kid = randomUUID();
-  const stored: StoredKey = {
+  return {
     kid,
     privateJwk: { ...(await exportJWK(privateKey)), kid, alg: ALGORITHM },
     publicJwk: { ...(await exportJWK(publicKey)), kid, alg: ALGORITHM, use: "sig" },
   };
-  await mkdir(dirname(path), { recursive: true });
-  // Written aside, then linked into place: a reader never sees half a file, and
-  // when two processes start at once the first key linked wins.
-  const draft = `${path}.${kid}.tmp`;
-  await writeFile(draft, JSON.stringify(stored), { mode: 0o600 });
-  try {
-    await link(draft, path);
-  } catch (error) {
-    if ((error as { code?: string }).code !== "EEXIST") throw error;
-    return JSON.parse(await readFile(path, "utf8")) as StoredKey;
-  } finally {
-    await rm(draft, { force: true });
-  }
-  return stored;
 }
 
 /**
@@ -62,7 +56,7 @@ async function readOrCreate(path: string): Promise<StoredKey> {
  * data directory (mode 0600), so tokens stay valid across restarts.
  */
 export async function loadSigningKey(dataDir: string): Promise<SigningKey> {
-  const stored = await readOrCreate(signingKeyPath(dataDir));
+  const stored = await readOrCreateSecretFile(signingKeyPath(dataDir), createKey);
   const privateKey = await importJWK(stored.privateJwk, ALGORITHM);
   return {
     jwks: { keys: [stored.publicJwk] },
@@ -73,6 +67,11 @@ export async function loadSigningKey(dataDir: string): Promise<SigningKey> {
         .setIssuedAt()
         .setExpirationTime(`${ttlSeconds}s`);
       return jwt.sign(privateKey);
+    },
+    signPayload(payload) {
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: ALGORITHM, kid: stored.kid, typ: "JWT" })
+        .sign(privateKey);
     },
   };
 }

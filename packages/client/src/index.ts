@@ -21,6 +21,13 @@ export {
   type WatchServerStateOptions,
   watchServerState,
 } from "./server-state.js";
+export {
+  ACCESS_TOKEN_PATH,
+  type SessionAccessTokens,
+  type SessionAccessTokensOptions,
+  SessionEndedError,
+  sessionAccessTokens,
+} from "./session-access-tokens.js";
 export { applySnapshotTo } from "./snapshot-apply.js";
 export type { ClientStore, EntityFields, FailedOp, PendingOp, StoreTx } from "./store.js";
 export {
@@ -31,15 +38,16 @@ export {
   type SyncClientState,
   type SyncStatus,
 } from "./sync-client.js";
-export type {
-  Credentials,
-  PullRequest,
-  SnapshotRequest,
-  SocketListener,
-  SyncIssue,
-  Transport,
-  TransportFailure,
-  TransportResult,
-  TransportSocket,
+export {
+  type Credentials,
+  type PullRequest,
+  RefreshUnavailableError,
+  type SnapshotRequest,
+  type SocketListener,
+  type SyncIssue,
+  type Transport,
+  type TransportFailure,
+  type TransportResult,
+  type TransportSocket,
 } from "./transport.js";
 export { type RandomBytes, uuidv7 } from "./uuid-v7.js";

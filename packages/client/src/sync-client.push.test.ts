@@ -3,7 +3,7 @@ import { until } from "@syncline/testkit";
 import { describe, expect, it } from "vitest";
 import { backoffDelay } from "./backoff.js";
 import { localOp } from "./conformance/index.js";
-import { MemoryClientStore, OpRejectedError, uuidv7 } from "./index.js";
+import { MemoryClientStore, OpRejectedError, RefreshUnavailableError, uuidv7 } from "./index.js";
 import { device, testNetwork } from "./testing/harness.js";
 
 const internal: { status: number; body: ErrorBody } = {
@@ -297,6 +297,61 @@ describe("drain: 401", () => {
     expect(refreshes).toBeLessThanOrEqual(2);
     expect(client.status.lastError?.type).toBe("auth_required");
     expect(await server.log()).toHaveLength(0);
+  });
+});
+
+describe("C10: refreshing when the issuer is out of reach, and when the socket's token expires", () => {
+  it("C10: a refresh whose issuer cannot be reached is a network failure, retried with backoff: no error state, the edit lands once", async () => {
+    const network = testNetwork();
+    const { server } = network;
+    let refreshes = 0;
+    const { client, scheduler } = device(network, {
+      token: server.token({ expiresInSeconds: -60 }),
+      refreshToken: () => {
+        refreshes++;
+        if (refreshes === 1) throw new RefreshUnavailableError("the auth server is down");
+        return server.token();
+      },
+    });
+    const states: string[] = [];
+    client.onStatus((status) => states.push(status.state));
+    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    client.start();
+    await until(() => refreshes >= 1);
+    await scheduler.advance(60_000);
+    await m.confirmed;
+    await until(() => client.status.state === "synced");
+    expect(refreshes).toBe(2);
+    expect(states).not.toContain("error");
+    expect((await server.log()).map((op) => op.entity_id)).toEqual(["n1"]);
+    await client.stop();
+  });
+
+  it("C10, R8: a socket closed because its token expired (4401) refreshes and reconnects at once, without a backoff", async () => {
+    const network = testNetwork();
+    const { server, traffic } = network;
+    let refreshes = 0;
+    const { client } = device(network, {
+      token: server.token({ expiresInSeconds: 30 }),
+      refreshToken: () => {
+        refreshes++;
+        return server.token({ expiresInSeconds: 3600 });
+      },
+    });
+    client.start();
+    await until(() => client.status.state === "synced");
+    // The clock passes the token's expiry: the server closes the socket with 4401.
+    // (plus the server's 5 s clock tolerance); not a millisecond more, so no backoff timer could fire.
+    const errors: unknown[] = [];
+    client.onStatus((status) => errors.push(status.lastError));
+    await server.scheduler.advance(35_000);
+    await until(() => refreshes === 1 && client.status.state === "synced");
+    const sockets = traffic.socketsOf(client.deviceId);
+    expect(sockets).toHaveLength(2);
+    expect(errors.filter((error) => error !== null)).toEqual([]);
+    const m = client.mutate((tx) => tx.upsert("note", "after", "title", "x"));
+    await m.confirmed;
+    await client.stop();
   });
 });
 

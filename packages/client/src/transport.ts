@@ -144,3 +144,13 @@ export function issueOf(failure: TransportFailure): SyncIssue {
   const type = recoveryOf(failure) === "reauthenticate" ? "auth_required" : failure.body?.type;
   return { type: type ?? "http", message: failure.message, status: failure.status };
 }
+
+/**
+ * What a `refreshToken` hook throws when the token's issuer cannot be reached
+ * (offline, a 5xx): the refused request then counts as a network failure and
+ * is retried with backoff, instead of the client stopping in `error` (C10).
+ * Any other error from the hook means the credentials are no longer good.
+ */
+export class RefreshUnavailableError extends Error {
+  override readonly name = "RefreshUnavailableError";
+}

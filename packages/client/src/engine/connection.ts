@@ -133,9 +133,18 @@ export class Connection<Db> {
       close: (reason, code) => {
         if (!this.isCurrent(attempt)) return;
         this.disconnect();
-        if (closeRecovery(code) === "stop") {
+        const recovery = closeRecovery(code);
+        if (recovery === "stop") {
           // R35: the server refused a frame of ours; reconnecting would loop.
           ctx.fail({ type: "protocol", message: reason });
+          return;
+        }
+        if (recovery === "reauthenticate") {
+          // The token expired (R8): a fresh one, then at once a new socket (C10).
+          void ctx.requests.reauthenticate().then((outcome) => {
+            if (outcome === "refreshed") void this.connect();
+            else if (outcome === "unavailable") this.#scheduleReconnect();
+          });
           return;
         }
         this.#scheduleReconnect();

@@ -1,5 +1,8 @@
 import type { Credentials, SyncIssue, TransportResult } from "../transport.js";
-import { issueOf, recoveryOf } from "../transport.js";
+import { issueOf, RefreshUnavailableError, recoveryOf } from "../transport.js";
+
+/** How asking `refreshToken` went: a new token, a refusal, or its issuer out of reach (C10). */
+export type RefreshOutcome = "refreshed" | "refused" | "unavailable";
 
 /** What {@link Requests} tells the engine. */
 export interface RequestEvents {
@@ -19,7 +22,7 @@ export class Requests {
   readonly #refreshToken: (() => string | Promise<string>) | undefined;
   readonly #events: RequestEvents;
   #token: string | undefined;
-  #refreshing: Promise<boolean> | undefined;
+  #refreshing: Promise<RefreshOutcome> | undefined;
   /** The token was refused; nothing is sent until {@link Requests.setToken}. */
   refused = false;
 
@@ -61,8 +64,13 @@ export class Requests {
       !r.ok && recoveryOf(r.failure) === "reauthenticate";
     // A refresh that finished while this request was under way already gave a
     // new token: retry with it rather than refreshing again (C10).
-    if (isRefusal(result) && (this.#token !== sentWith.token || (await this.#refresh()))) {
-      result = await send(this.credentials());
+    if (isRefusal(result)) {
+      const outcome = this.#token !== sentWith.token ? "refreshed" : await this.refresh();
+      if (outcome === "refreshed") result = await send(this.credentials());
+      // The issuer is out of reach: a network failure, retried later, not a refusal.
+      else if (outcome === "unavailable") {
+        return { ok: false, failure: { type: "network", message: "cannot refresh the token now" } };
+      }
     }
     if (!result.ok && isRefusal(result)) {
       if (!this.refused) {
@@ -75,20 +83,40 @@ export class Requests {
     return result;
   }
 
-  #refresh(): Promise<boolean> {
+  /**
+   * Asks `refreshToken` for a new token, one call at a time: every caller
+   * meanwhile shares the same outcome (C10). A refusal is reported once.
+   */
+  refresh(): Promise<RefreshOutcome> {
     const refreshToken = this.#refreshToken;
-    if (!refreshToken) return Promise.resolve(false);
-    this.#refreshing ??= (async () => {
+    if (!refreshToken) return Promise.resolve("refused");
+    this.#refreshing ??= (async (): Promise<RefreshOutcome> => {
       await null;
       try {
         this.#token = await refreshToken();
-        return true;
-      } catch {
-        return false;
+        return "refreshed";
+      } catch (error) {
+        return error instanceof RefreshUnavailableError ? "unavailable" : "refused";
       } finally {
         this.#refreshing = undefined;
       }
     })();
     return this.#refreshing;
+  }
+
+  /**
+   * Refreshes because the server said the token expired (a socket closed
+   * with 4401): a refusal is reported as one of a request would be.
+   */
+  async reauthenticate(): Promise<RefreshOutcome> {
+    const outcome = await this.refresh();
+    if (outcome === "refused" && !this.refused) {
+      this.refused = true;
+      this.#events.refused({
+        type: "auth_required",
+        message: "the token expired and could not be refreshed",
+      });
+    }
+    return outcome;
   }
 }
