@@ -30,7 +30,8 @@ const ENVIRONMENT = `Environment:
   SYNCLINE_MAIL_FROM           From of sign-in emails (default "Syncline <no-reply@localhost>")
   BETTER_AUTH_SECRET           accounts secret, 32+ characters (default: made on first start, in the data dir)
   SYNCLINE_SIGN_IN_LINK_TTL    how long a sign-in link works (default 10m)
-  SYNCLINE_SIGN_IN_PER_MINUTE  sign-in links one address may ask for per minute (default 5)`;
+  SYNCLINE_SIGN_IN_PER_MINUTE  sign-in links one address may ask for per minute (default 5)
+  SYNCLINE_ACCESS_TOKEN_TTL    lifetime of access tokens from /api/auth/token (default 15m)`;
 
 const HELP: Record<string, string> = {
   main: `Usage: syncline-server [command] [options]

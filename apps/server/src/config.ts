@@ -64,6 +64,7 @@ export const ConfigSchema = z.object({
     .optional(),
   SYNCLINE_SIGN_IN_LINK_TTL: duration("SYNCLINE_SIGN_IN_LINK_TTL").default(600_000),
   SYNCLINE_SIGN_IN_PER_MINUTE: positiveInt("SYNCLINE_SIGN_IN_PER_MINUTE").default(5),
+  SYNCLINE_ACCESS_TOKEN_TTL: duration("SYNCLINE_ACCESS_TOKEN_TTL").default(15 * 60_000),
 });
 
 /** The server's configuration. */
@@ -95,6 +96,8 @@ export interface ServerConfig {
   signInLinkTtlSeconds: number;
   /** Sign-in links one address may ask for per minute. */
   signInPerMinute: number;
+  /** How long an access token from `/api/auth/token` lives, in seconds. */
+  accessTokenTtlSeconds: number;
 }
 
 /** Thrown for a bad environment; its message names every bad variable. */
@@ -140,5 +143,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authSecret: c.BETTER_AUTH_SECRET,
     signInLinkTtlSeconds: Math.max(1, Math.round(c.SYNCLINE_SIGN_IN_LINK_TTL / 1000)),
     signInPerMinute: c.SYNCLINE_SIGN_IN_PER_MINUTE,
+    accessTokenTtlSeconds: Math.max(1, Math.round(c.SYNCLINE_ACCESS_TOKEN_TTL / 1000)),
   };
 }

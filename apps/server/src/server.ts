@@ -221,6 +221,7 @@ export async function startServer(
       mailer,
       signInRequestsPerMinute: config.signInPerMinute,
       signInLinkTtlSeconds: config.signInLinkTtlSeconds,
+      accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     });
     if (mailer.delivery === "log") {
       logger.warn(

@@ -22,8 +22,8 @@ export const CLIENT_IP_HEADER = "x-syncline-client-ip";
 /** How long a sign-in link works by default, in seconds. */
 export const DEFAULT_SIGN_IN_LINK_TTL_SECONDS = 600;
 
-/** How long an access token (the JWT the sync routes take) lives. */
-export const ACCESS_TOKEN_TTL = "15m";
+/** How long an access token (the JWT the sync routes take) lives by default, in seconds. */
+export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 
 /** How long a signed-in app's session lives without use (each use extends it by a day at most once a day). */
 export const SESSION_TTL_SECONDS = 90 * 86_400;
@@ -42,6 +42,8 @@ export interface AccountsOptions {
   readonly signInRequestsPerMinute?: number;
   /** How long a sign-in link works. @default DEFAULT_SIGN_IN_LINK_TTL_SECONDS */
   readonly signInLinkTtlSeconds?: number;
+  /** How long an access token lives. @default DEFAULT_ACCESS_TOKEN_TTL_SECONDS */
+  readonly accessTokenTtlSeconds?: number;
 }
 
 /** How long a sign-in link works, in whole minutes as emails and pages say it (at least 1). */
@@ -96,7 +98,7 @@ export function createAccounts(options: AccountsOptions) {
         disableSettingJwtHeader: true,
         jwks: { remoteUrl: `${baseUrl}/.well-known/jwks.json`, keyPairConfig: { alg: "EdDSA" } },
         jwt: {
-          expirationTime: ACCESS_TOKEN_TTL,
+          expirationTime: `${options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS}s`,
           // `sub` (the user id) is all the sync routes read; no profile data in tokens.
           definePayload: () => ({}),
           sign: (payload) => signingKey.signPayload(payload),
