@@ -44,6 +44,9 @@ const track = z.string().trim().min(1).max(500);
 const index = z.number().int().min(0);
 
 const NamedBody = z.strictObject({ name });
+const SignInBody = z.strictObject({
+  serverUrl: z.url({ protocol: /^https?$/, error: "not an http(s) URL" }).max(2000),
+});
 const AddTrackBody = z.strictObject({ track, index: index.optional() });
 const MoveBody = z.strictObject({ index });
 const SettingsBody = z
@@ -87,6 +90,10 @@ export interface ApiRoutesOptions {
   readonly instance: { readonly pid: number; readonly dataDir: string };
   /** Shows the app's window again (`POST /api/focus`, from a second start). */
   readonly focus: () => void;
+  /** The app's loopback callback a sign-in's browser returns to (`http://127.0.0.1:PORT/auth/callback`). */
+  readonly signInCallbackUrl: string;
+  /** Opens a sign-in page in the system browser. */
+  readonly openBrowser: (url: string) => void;
 }
 
 /**
@@ -187,6 +194,22 @@ export function apiRoutes(options: ApiRoutesOptions): Hono {
       events.mode({ phase: "done", to });
     }
     return c.json(backend.settings());
+  });
+
+  api.get("/account", (c) => c.json(backend.account()));
+  api.post("/account/sign-in", async (c) => {
+    const { serverUrl } = await readBody(c, SignInBody);
+    const browserUrl = await backend.beginSignIn(
+      serverUrl.replace(/\/+$/, ""),
+      options.signInCallbackUrl,
+    );
+    options.openBrowser(browserUrl);
+    return c.json({ browserUrl, account: backend.account() });
+  });
+  api.post("/account/sign-out", async (c) => {
+    await backend.signOut();
+    events.repositorySwitched();
+    return c.json(backend.account());
   });
 
   api.get("/status", (c) => c.json(backend.status()));

@@ -34,6 +34,8 @@ export interface AppStatus {
   readonly progress: AppProgress | null;
   /** Words about the mode or the last switch (e.g. "edits will sync when sync is back on"), or null. */
   readonly notice: string | null;
+  /** The account (signed in, waiting for the browser, signed out, or its session expired). */
+  readonly account: AccountView;
 }
 
 /**
@@ -48,6 +50,32 @@ export interface AppSettings {
   readonly serverUrl: string;
   /** The token the server accepts, or `""`. */
   readonly token: string;
+}
+
+/** The account as Settings shows it. */
+export interface AccountView {
+  /**
+   * `signed-out`; `waiting` (the browser is open at the sign-in page);
+   * `signed-in`; `expired` (the server no longer accepts the session:
+   * "Sign in again").
+   */
+  readonly state: "signed-out" | "waiting" | "signed-in" | "expired";
+  /** The signed-in account's email, or null. */
+  readonly email: string | null;
+  /** The server signed in to (or being signed in to), or null. */
+  readonly serverUrl: string | null;
+  /** Where the sign-in is kept: the OS keyring, this run only (`memory`), or `session.json` (`file`). */
+  readonly kept: "keyring" | "memory" | "file";
+  /** Why the OS keyring is not used, in words, or null. */
+  readonly keyringProblem: string | null;
+}
+
+/** What the browser brought back to the app's loopback callback. */
+export interface SignInAnswer {
+  readonly state: string | undefined;
+  readonly code: string | undefined;
+  /** The server's error code, when the sign-in failed there. */
+  readonly error: string | undefined;
 }
 
 /** A change of the connection settings; an absent field stays as it is, `""` clears it. */
@@ -112,6 +140,21 @@ export interface AppBackend {
   resync(): Promise<void>;
   /** Forgets one refused edit; false when there is no refused edit with that id. */
   dismissFailed(operationId: string): Promise<boolean>;
+  /** The account, for Settings. */
+  account(): AccountView;
+  /**
+   * Starts a sign-in at `serverUrl` whose browser returns to `redirectUri`
+   * (the app's loopback callback). @returns the sign-in page to open in the browser
+   */
+  beginSignIn(serverUrl: string, redirectUri: string): Promise<string>;
+  /**
+   * Completes the sign-in with what came back to the callback: exchanges the
+   * code, keeps the session credential, opens the account's own data.
+   * @returns the account's email
+   */
+  completeSignIn(answer: SignInAnswer): Promise<string>;
+  /** Signs out: ends the session on the server, stops sync, forgets the credential; local data stays. */
+  signOut(): Promise<void>;
   /** Closes the database and the sync engine; called once, after the server stopped. */
   close(): Promise<void>;
 }

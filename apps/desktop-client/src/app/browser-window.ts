@@ -120,13 +120,31 @@ export function openAppWindow(
   url: string,
   options: { readonly dataDir: string; readonly onError: (error: Error) => void },
 ): void {
-  const { command, args } = windowCommand({
-    url,
-    browser: findChromium({ platform: process.platform, env: process.env, exists: existsSync }),
-    profileDir: browserProfileDir(options.dataDir),
-    platform: process.platform,
-  });
+  spawnDetached(
+    windowCommand({
+      url,
+      browser: findChromium({ platform: process.platform, env: process.env, exists: existsSync }),
+      profileDir: browserProfileDir(options.dataDir),
+      platform: process.platform,
+    }),
+    options.onError,
+  );
+}
+
+/**
+ * Opens `url` in the user's own default browser (`xdg-open`, `open`,
+ * `start`), as RFC 8252 has native apps sign in: where the user's mail and
+ * saved logins are, not in the app's window.
+ */
+export function openInSystemBrowser(url: string, onError: (error: Error) => void): void {
+  spawnDetached(
+    windowCommand({ url, browser: undefined, profileDir: "", platform: process.platform }),
+    onError,
+  );
+}
+
+function spawnDetached({ command, args }: WindowCommand, onError: (error: Error) => void): void {
   const child = spawn(command, args, { detached: true, stdio: "ignore", windowsHide: true });
-  child.once("error", options.onError);
+  child.once("error", onError);
   child.unref();
 }

@@ -2,10 +2,12 @@ import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import { Hono } from "hono";
+import { SIGN_IN_CALLBACK_PATH } from "../account/native-sign-in.js";
 import { apiRoutes } from "./api-routes.js";
 import type { AppBackend } from "./backend.js";
 import { LiveEvents } from "./live-events.js";
 import { requestGuard, SECRET_QUERY, securityHeaders } from "./request-guard.js";
+import { signInCallbackRoute } from "./sign-in-callback.js";
 import { staticUi } from "./static-ui.js";
 import { WindowPresence } from "./window-presence.js";
 
@@ -22,6 +24,8 @@ export interface DesktopAppOptions {
   readonly uiDir: string;
   /** Opens (or focuses) the window on `launchUrl`: at start, and on each `POST /api/focus`. Omit for no window. */
   readonly openWindow?: (launchUrl: string) => void;
+  /** Opens a sign-in page in the system browser. Omit to only hand its URL to the window. */
+  readonly openBrowser?: (url: string) => void;
   /**
    * Called once when the app's last window closed: no window has held the
    * live-event stream for `lastWindowGraceMs` after at least one did (see
@@ -89,8 +93,11 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
         events,
         instance: { pid: process.pid, dataDir: options.dataDir },
         focus: openWindow,
+        signInCallbackUrl: `${url.replace(/\/$/, "")}${SIGN_IN_CALLBACK_PATH}`,
+        openBrowser: (browserUrl) => options.openBrowser?.(browserUrl),
       }),
     )
+    .route("/", signInCallbackRoute({ backend: options.backend, events, focus: openWindow }))
     .route("/", staticUi(options.uiDir));
   openWindow();
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { appDataDir, DATA_DIR_VARIABLE } from "./app-data-dir.js";
 import type { AppBackend } from "./backend.js";
-import { openAppWindow } from "./browser-window.js";
+import { openAppWindow, openInSystemBrowser } from "./browser-window.js";
 import { startDesktopApp } from "./desktop-app.js";
 import { acquireInstanceLock, InstanceLockError } from "./instance-lock.js";
 import { SECRET_HEADER } from "./request-guard.js";
@@ -148,6 +148,12 @@ export async function runOpenCommand(
                     `could not open a window (${error.message}); open ${launchUrl} in a browser.`,
                   ),
               }),
+        openBrowser: values["no-window"]
+          ? (url) => say(`sign-in page (--no-window: not opened): ${url}`)
+          : (url) =>
+              openInSystemBrowser(url, (error) =>
+                complain(`could not open a browser (${error.message}); open ${url} yourself.`),
+              ),
         ...(values["no-window"]
           ? {}
           : {

@@ -20,9 +20,11 @@
  * - No CORS headers are ever sent, every answer is `Cache-Control: no-store`,
  *   and the pages may not be framed.
  */
+
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { SIGN_IN_CALLBACK_PATH } from "../account/native-sign-in.js";
 
 /** The header a non-browser client sends the secret in. */
 export const SECRET_HEADER = "X-Syncline-App-Secret";
@@ -73,6 +75,9 @@ export function requestGuard(options: { readonly port: number; readonly secret: 
     if (host === undefined || !hosts.has(host)) {
       return refuse(c, 403, "forbidden_host", "This app answers only on its own address.");
     }
+    // The sign-in's browser comes back from the server's site without the
+    // secret: its own `state` and PKCE guard it (sign-in-callback.ts).
+    if (c.req.method === "GET" && c.req.path === SIGN_IN_CALLBACK_PATH) return next();
     const site = c.req.header("sec-fetch-site");
     if (site !== undefined && !ALLOWED_FETCH_SITES.has(site)) {
       return refuse(c, 403, "forbidden_origin", "Requests from other pages are refused.");

@@ -122,7 +122,7 @@ export class ServerRepository implements PlaylistRepository {
     const viewId = uuidv7();
     this.watch = watchServerState({
       transport: device.transport,
-      credentials: () => ({ token: device.token, deviceId: viewId }),
+      credentials: async () => ({ token: await device.accessToken(), deviceId: viewId }),
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
     });
   }
@@ -230,7 +230,7 @@ export class ServerRepository implements PlaylistRepository {
     for (let attempt = 0; ; attempt += 1) {
       const ops = this.#stamp(changes, operationIds, floor);
       const result = await this.#device.transport.push(ops, {
-        token: this.#device.token,
+        token: await this.#device.accessToken(),
         deviceId: this.#device.client.deviceId,
       });
       if (result.ok) return;

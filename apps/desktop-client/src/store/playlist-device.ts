@@ -2,6 +2,7 @@ import {
   type BackoffOptions,
   createHttpTransport,
   createSyncClient,
+  type SessionAccessTokens,
   type SyncClient,
   type Transport,
 } from "@syncline/client";
@@ -18,8 +19,12 @@ export interface OpenPlaylistDeviceOptions {
   readonly file: string;
   /** The Syncline server, e.g. `http://127.0.0.1:8787`. */
   readonly url: string;
-  /** A JWT the server accepts (`syncline-server token --user UUID`). */
-  readonly token: string;
+  /**
+   * A JWT the server accepts (`syncline-server token --user UUID`), or the
+   * access tokens of a signed-in session (`sessionAccessTokens`), refreshed
+   * before they expire and on a 401.
+   */
+  readonly token: string | SessionAccessTokens;
   /** Backoff of push retries and reconnects. @default { baseMs: 500, maxMs: 30_000 } */
   readonly backoff?: BackoffOptions;
 }
@@ -33,7 +38,8 @@ export interface PlaylistDevice {
   readonly store: SqliteClientStore;
   readonly client: SyncClient<Db>;
   readonly transport: Transport;
-  readonly token: string;
+  /** A token to send now (a session's is renewed shortly before it expires). */
+  accessToken(): Promise<string>;
   /** This device's position-key suffix. */
   readonly suffix: string;
   /** How many entries the legacy migration created on this open (0 when there was nothing to migrate). */
@@ -68,10 +74,12 @@ export function openPlaylistDevice(options: OpenPlaylistDeviceOptions): Playlist
     });
   };
   const transport = createHttpTransport({ url: options.url });
+  const { token } = options;
   const client = createSyncClient({
     store,
     transport,
-    token: options.token,
+    // A session's first token comes through the refresh, on the first 401.
+    ...(typeof token === "string" ? { token } : { refreshToken: token.refreshToken }),
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
     onApply(db, batch) {
       if (batch.reset) rebuildMirror(db, batch.list(PLAYLIST), batch.list(PLAYLIST_ENTRY));
@@ -86,7 +94,7 @@ export function openPlaylistDevice(options: OpenPlaylistDeviceOptions): Playlist
     store,
     client,
     transport,
-    token: options.token,
+    accessToken: typeof token === "string" ? async () => token : token.token,
     suffix: deviceSuffix(client.deviceId),
     migratedEntries,
     changed,

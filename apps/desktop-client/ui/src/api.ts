@@ -3,7 +3,7 @@
  * by the per-launch cookie the process set when the window opened.
  */
 
-import type { AppSettings, AppStatus } from "../../src/app/backend.js";
+import type { AccountView, AppSettings, AppStatus } from "../../src/app/backend.js";
 import type { PlaylistView, RepositoryMode } from "../../src/repository/playlist-repository.js";
 
 // The shapes are the local process's own (type-only imports, erased by Vite).
@@ -15,6 +15,8 @@ export type Mode = RepositoryMode;
 export type Status = AppStatus;
 /** The app's settings. */
 export type Settings = AppSettings;
+/** Settings → "Account". */
+export type Account = AccountView;
 
 /** An answer that was not 2xx: the process's `{ type, message }` body. */
 export class ApiError extends Error {
@@ -62,6 +64,9 @@ export const api = {
   syncNow: () => call<void>("POST", "/api/sync-now"),
   resync: () => call<void>("POST", "/api/resync"),
   dismiss: (operationId: string) => call<void>("POST", `/api/failed/${operationId}/dismiss`),
+  signIn: (serverUrl: string) =>
+    call<{ browserUrl: string; account: Account }>("POST", "/api/account/sign-in", { serverUrl }),
+  signOut: () => call<Account>("POST", "/api/account/sign-out"),
 };
 
 /**

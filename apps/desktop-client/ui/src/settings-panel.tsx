@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { AccountPanel } from "./account-panel.js";
 import { api, type Mode, type Settings, type Status } from "./api.js";
 
 const MODES: { mode: Mode; label: string; help: string }[] = [
@@ -15,7 +16,7 @@ const MODES: { mode: Mode; label: string; help: string }[] = [
   },
 ];
 
-/** Settings: the server mode, the server URL and the token. */
+/** Settings: the account, the server mode, and (without an account) a server URL and token. */
 export function SettingsPanel(props: {
   status: Status | null;
   edit(run: () => Promise<unknown>): Promise<void>;
@@ -34,6 +35,7 @@ export function SettingsPanel(props: {
   return (
     <section aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
+      {props.status && <AccountPanel account={props.status.account} edit={props.edit} />}
       <fieldset>
         <legend>Server mode</legend>
         {MODES.map(({ mode, label, help }) => (

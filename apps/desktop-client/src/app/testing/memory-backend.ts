@@ -12,6 +12,7 @@ import {
   type RepositoryMode,
 } from "../../repository/playlist-repository.js";
 import {
+  type AccountView,
   type AppBackend,
   type AppSettings,
   type AppStatus,
@@ -19,6 +20,7 @@ import {
   type ConnectionChange,
   type ModeSwitchProgress,
   type RefusedEdit,
+  type SignInAnswer,
 } from "../backend.js";
 
 interface StoredPlaylist {
@@ -137,7 +139,7 @@ export class MemoryBackend implements AppBackend {
   #repository = new MemoryRepository("local");
   #serverUrl = "";
   #token = "";
-  #status: AppStatus;
+  #status: Omit<AppStatus, "account">;
   readonly #statusListeners = new Set<(status: AppStatus) => void>();
   /** When set, a mode switch waits for this promise between its two steps. */
   modeSwitchGate: Promise<void> | undefined;
@@ -193,13 +195,13 @@ export class MemoryBackend implements AppBackend {
   }
 
   status(): AppStatus {
-    return this.#status;
+    return { ...this.#status, account: this.account() };
   }
 
   /** Changes the status and tells the listeners. */
-  setStatus(change: Partial<AppStatus>): void {
+  setStatus(change: Partial<Omit<AppStatus, "account">>): void {
     this.#status = { ...this.#status, ...change };
-    for (const listener of this.#statusListeners) listener(this.#status);
+    for (const listener of this.#statusListeners) listener(this.status());
   }
 
   /** Adds a refused edit to the status. */
@@ -228,6 +230,46 @@ export class MemoryBackend implements AppBackend {
     if (refused.length === this.#status.refused.length) return false;
     this.setStatus({ refused });
     return true;
+  }
+
+  /** The sign-in under way: its state and where the browser returns. */
+  pendingSignIn: { state: string; redirectUri: string } | null = null;
+  #email: string | null = null;
+
+  account(): AccountView {
+    return {
+      state: this.#email ? "signed-in" : this.pendingSignIn ? "waiting" : "signed-out",
+      email: this.#email,
+      serverUrl: this.#email || this.pendingSignIn ? this.#serverUrl : null,
+      kept: "memory",
+      keyringProblem: null,
+    };
+  }
+
+  async beginSignIn(serverUrl: string, redirectUri: string): Promise<string> {
+    this.#serverUrl = serverUrl;
+    this.pendingSignIn = { state: `state-${Math.random().toString(36).slice(2)}`, redirectUri };
+    this.setStatus({});
+    return `${serverUrl}/sign-in?state=${this.pendingSignIn.state}`;
+  }
+
+  /** Takes the code `good` for the account `ann@example.com`; refuses everything else. */
+  async completeSignIn(answer: SignInAnswer): Promise<string> {
+    const pending = this.pendingSignIn;
+    if (!pending || answer.state !== pending.state) {
+      throw new BackendRefusedError("unavailable", "This sign-in was not started by this app.");
+    }
+    this.pendingSignIn = null;
+    if (answer.code !== "good")
+      throw new BackendRefusedError("offline", "The server refused the code.");
+    this.#email = "ann@example.com";
+    this.setStatus({});
+    return this.#email;
+  }
+
+  async signOut(): Promise<void> {
+    this.#email = null;
+    this.setStatus({});
   }
 
   async close(): Promise<void> {
