@@ -327,6 +327,25 @@ describe("C10: refreshing when the issuer is out of reach, and when the socket's
     await client.stop();
   });
 
+  it("C10: a client started without a token gets its first one from refreshToken", async () => {
+    const network = testNetwork();
+    const { server } = network;
+    let refreshes = 0;
+    const { client } = device(network, {
+      token: undefined,
+      refreshToken: () => {
+        refreshes++;
+        return server.token();
+      },
+    });
+    const m = client.mutate((tx) => tx.upsert("note", "n1", "title", "x"));
+    client.start();
+    await m.confirmed;
+    await until(() => client.status.state === "synced");
+    expect(refreshes).toBe(1);
+    await client.stop();
+  });
+
   it("C10, R8: a socket closed because its token expired (4401) refreshes and reconnects at once, without a backoff", async () => {
     const network = testNetwork();
     const { server, traffic } = network;

@@ -65,7 +65,8 @@ export class Requests {
     // A refresh that finished while this request was under way already gave a
     // new token: retry with it rather than refreshing again (C10).
     if (isRefusal(result)) {
-      const outcome = this.#token !== sentWith.token ? "refreshed" : await this.refresh();
+      const outcome =
+        this.credentials().token !== sentWith.token ? "refreshed" : await this.refresh();
       if (outcome === "refreshed") result = await send(this.credentials());
       // The issuer is out of reach: a network failure, retried later, not a refusal.
       else if (outcome === "unavailable") {
