@@ -211,7 +211,26 @@ export class DesktopBackend implements AppBackend {
       serverUrl: credential?.serverUrl ?? this.#pendingSignIn?.serverUrl ?? null,
       kept: store.kind,
       keyringProblem,
+      keepInFile: this.#connection.keepSignInInFile,
     };
+  }
+
+  async keepSignInInFile(keep: boolean): Promise<void> {
+    this.#connection = { ...this.#connection, keepSignInInFile: keep };
+    await this.#writeConnection();
+    const before = this.#credentials.store;
+    this.#credentials = await openCredentialStore({ dataDir: this.#dataDir, allowFileStore: keep });
+    if (this.#credentials.store.kind !== before.kind) {
+      await before.remove();
+      if (this.#credential) await this.#credentials.store.save(this.#credential);
+    }
+    this.#statusChanged();
+  }
+
+  async #writeConnection(): Promise<void> {
+    await writeFile(join(this.#dataDir, CONNECTION_FILE), JSON.stringify(this.#connection), {
+      mode: 0o600,
+    });
   }
 
   async beginSignIn(serverUrl: string, redirectUri: string): Promise<string> {
@@ -295,8 +314,8 @@ export class DesktopBackend implements AppBackend {
 
   async updateConnection(change: ConnectionChange): Promise<void> {
     const next: Connection = { ...this.#connection, ...change };
-    await writeFile(join(this.#dataDir, CONNECTION_FILE), JSON.stringify(next), { mode: 0o600 });
     this.#connection = next;
+    await this.#writeConnection();
     // The sync engine takes its server and token when opened: reopen it on the same file.
     await this.#reopen();
     if (!DesktopBackend.#connected(next, this.#credential) && this.#host.mode !== "local") {

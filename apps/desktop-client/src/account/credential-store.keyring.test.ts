@@ -41,6 +41,7 @@ describe.runIf(runs)("the credential store on a real Secret Service", () => {
       problem: null,
       roundTrip: true,
       otherInstanceSees: false,
+      namedShared: true,
       tokenInFiles: false,
       afterRemove: null,
     });

@@ -44,6 +44,7 @@ const track = z.string().trim().min(1).max(500);
 const index = z.number().int().min(0);
 
 const NamedBody = z.strictObject({ name });
+const KeepInFileBody = z.strictObject({ keep: z.boolean() });
 const SignInBody = z.strictObject({
   serverUrl: z.url({ protocol: /^https?$/, error: "not an http(s) URL" }).max(2000),
 });
@@ -205,6 +206,11 @@ export function apiRoutes(options: ApiRoutesOptions): Hono {
     );
     options.openBrowser(browserUrl);
     return c.json({ browserUrl, account: backend.account() });
+  });
+  api.post("/account/keep-in-file", async (c) => {
+    const { keep } = await readBody(c, KeepInFileBody);
+    await backend.keepSignInInFile(keep);
+    return c.json(backend.account());
   });
   api.post("/account/sign-out", async (c) => {
     await backend.signOut();

@@ -68,6 +68,8 @@ export interface AccountView {
   readonly kept: "keyring" | "memory" | "file";
   /** Why the OS keyring is not used, in words, or null. */
   readonly keyringProblem: string | null;
+  /** The user chose to keep the sign-in in a file when there is no keyring. */
+  readonly keepInFile: boolean;
 }
 
 /** What the browser brought back to the app's loopback callback. */
@@ -155,6 +157,12 @@ export interface AppBackend {
   completeSignIn(answer: SignInAnswer): Promise<string>;
   /** Signs out: ends the session on the server, stops sync, forgets the credential; local data stays. */
   signOut(): Promise<void>;
+  /**
+   * Without a keyring: keep the sign-in in a 0600 file in the data folder
+   * (the user chose it, warned), or back to this run only. No effect on
+   * where it is kept while the keyring works.
+   */
+  keepSignInInFile(keep: boolean): Promise<void>;
   /** Closes the database and the sync engine; called once, after the server stopped. */
   close(): Promise<void>;
 }

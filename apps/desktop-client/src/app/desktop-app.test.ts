@@ -317,6 +317,52 @@ describe("GET /api/events", () => {
   });
 });
 
+describe("GET /auth/callback (the sign-in's loopback redirect)", () => {
+  beforeEach(() => start());
+  const callback = (query: string, headers: Record<string, string> = {}) =>
+    httpRequest({
+      port: app.port,
+      path: `/auth/callback?${query}`,
+      headers: { host: `127.0.0.1:${app.port}`, "sec-fetch-site": "cross-site", ...headers },
+    });
+
+  it("completes only a sign-in this app started, with its state, though the browser has no secret", async () => {
+    const started = await call("POST", "/api/account/sign-in", {
+      serverUrl: "http://127.0.0.1:8787",
+    });
+    expect(started.status).toBe(200);
+    expect((started.json as { account: { state: string } }).account.state).toBe("waiting");
+    const { state } = backend.pendingSignIn!;
+    expect((await callback(`state=forged&code=good`)).status).toBe(400);
+    // The forged answer ended nothing: the real one still completes, once.
+    const done = await callback(`state=${state}&code=good`);
+    expect(done.status).toBe(200);
+    expect(done.text).toContain("Signed in as ann@example.com");
+    expect((await call("GET", "/api/account")).json).toMatchObject({
+      state: "signed-in",
+      email: "ann@example.com",
+    });
+    expect((await callback(`state=${state}&code=good`)).status).toBe(400);
+  });
+
+  it("answers only on its own address (DNS rebinding), and other routes still need the secret", async () => {
+    await call("POST", "/api/account/sign-in", { serverUrl: "http://127.0.0.1:8787" });
+    const { state } = backend.pendingSignIn!;
+    expect((await callback(`state=${state}&code=good`, { host: "evil.example" })).status).toBe(403);
+    const noSecret = await httpRequest({
+      port: app.port,
+      path: "/api/account",
+      headers: { host: `127.0.0.1:${app.port}` },
+    });
+    expect(noSecret.status).toBe(401);
+  });
+
+  it("refuses a sign-in server that is not an http(s) URL", async () => {
+    const answer = await call("POST", "/api/account/sign-in", { serverUrl: "ftp://x" });
+    expect(answer.status).toBe(400);
+  });
+});
+
 describe("quitting with the last window", () => {
   const streamOf = () =>
     openEventStream({

@@ -79,8 +79,22 @@ export function AccountPanel(props: {
           <button type="submit">Sign in</button>
         </form>
       )}
-      <p class="hint">{KEPT[account.kept]}</p>
-      {account.keyringProblem && <p class="hint">{account.keyringProblem}</p>}
+      {account.keyringProblem ? (
+        <>
+          <p class="hint">{account.keyringProblem}</p>
+          <label class="hint">
+            <input
+              type="checkbox"
+              checked={account.keepInFile}
+              onChange={(e) => edit(() => api.keepInFile(e.currentTarget.checked))}
+            />{" "}
+            Keep me signed in with a file in the app's data folder (readable only by you, but less
+            safe than a keyring)
+          </label>
+        </>
+      ) : (
+        <p class="hint">{KEPT[account.kept]}</p>
+      )}
     </section>
   );
 }

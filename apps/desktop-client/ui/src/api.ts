@@ -67,6 +67,7 @@ export const api = {
   signIn: (serverUrl: string) =>
     call<{ browserUrl: string; account: Account }>("POST", "/api/account/sign-in", { serverUrl }),
   signOut: () => call<Account>("POST", "/api/account/sign-out"),
+  keepInFile: (keep: boolean) => call<Account>("POST", "/api/account/keep-in-file", { keep }),
 };
 
 /**

@@ -21,6 +21,12 @@ const second = await openCredentialStore({ dataDir, allowFileStore: true });
 const loaded = await second.store.load();
 const other = await openCredentialStore({ dataDir: `${dataDir}-other`, allowFileStore: true });
 const otherLoaded = await other.store.load();
+// An explicit account is shared by whoever names it, whatever the data folder.
+const named = { allowFileStore: true, account: `named:${Date.now()}` };
+await (await openCredentialStore({ ...named, dataDir })).store.save(credential);
+const namedStore = (await openCredentialStore({ ...named, dataDir: `${dataDir}-other` })).store;
+const namedShared = (await namedStore.load())?.sessionToken === credential.sessionToken;
+await namedStore.remove();
 let tokenInFiles = false;
 for (const name of await readdir(dataDir)) {
   if ((await readFile(join(dataDir, name), "utf8")).includes(credential.sessionToken))
@@ -37,6 +43,7 @@ process.stdout.write(
     problem: first.keyringProblem,
     roundTrip: JSON.stringify(loaded) === JSON.stringify(credential),
     otherInstanceSees: otherLoaded !== null,
+    namedShared,
     tokenInFiles,
     afterRemove,
   })}\n`,

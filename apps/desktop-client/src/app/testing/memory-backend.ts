@@ -235,14 +235,21 @@ export class MemoryBackend implements AppBackend {
   /** The sign-in under way: its state and where the browser returns. */
   pendingSignIn: { state: string; redirectUri: string } | null = null;
   #email: string | null = null;
+  #keepInFile = false;
+
+  async keepSignInInFile(keep: boolean): Promise<void> {
+    this.#keepInFile = keep;
+    this.setStatus({});
+  }
 
   account(): AccountView {
     return {
       state: this.#email ? "signed-in" : this.pendingSignIn ? "waiting" : "signed-out",
       email: this.#email,
       serverUrl: this.#email || this.pendingSignIn ? this.#serverUrl : null,
-      kept: "memory",
+      kept: this.#keepInFile ? "file" : "memory",
       keyringProblem: null,
+      keepInFile: this.#keepInFile,
     };
   }
 
