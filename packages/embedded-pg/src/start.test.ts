@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,3 +72,29 @@ it("R69: refuses to start a cluster that a live postmaster runs, and leaves that
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+it("a process that started and stopped a cluster ends with the exit code it set, not 0 (async-exit-hook's beforeExit)", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "syncline-exit-code-"));
+  const script = join(dir, "exit-code.mts");
+  await writeFile(
+    script,
+    [
+      `import { startEmbeddedPostgres } from ${JSON.stringify(join(REPO, "packages/embedded-pg/src/start.ts"))};`,
+      "const pg = await startEmbeddedPostgres();",
+      "await pg.stop();",
+      "process.exitCode = 3;",
+    ].join("\n"),
+  );
+  try {
+    // Run with the server's tsx (this package has none of its own).
+    const ended = await promisify(execFile)(process.execPath, ["--import", "tsx", script], {
+      cwd: join(REPO, "apps/server"),
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr }),
+    );
+    expect(ended.code, ended.stderr).toBe(3);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -23,6 +23,19 @@ for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message"]) {
   exitHook.unhookEvent(event);
 }
 
+// Its `beforeExit` hook also ends a process that simply ran out of work with
+// process.exit(0), losing the exit code the process had set (a failed test run,
+// a CLI error). The code set before it is put back as the process exits.
+let exitCodeAtBeforeExit = 0;
+process.on("beforeExit", () => {
+  exitCodeAtBeforeExit = Number(process.exitCode ?? 0);
+});
+process.on("exit", () => {
+  if (exitCodeAtBeforeExit !== 0 && Number(process.exitCode ?? 0) === 0) {
+    process.exitCode = exitCodeAtBeforeExit;
+  }
+});
+
 /** Options of {@link startEmbeddedPostgres}. */
 export interface StartEmbeddedPostgresOptions {
   /**

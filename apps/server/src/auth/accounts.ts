@@ -83,7 +83,8 @@ export function createAccounts(options: AccountsOptions) {
       max: 100,
       customRules: {
         "/sign-in/magic-link": { window: 60, max: options.signInRequestsPerMinute ?? 5 },
-        "/magic-link/verify": { window: 60, max: 20 },
+        // Opening links: a few tries per link asked for.
+        "/magic-link/verify": { window: 60, max: 4 * (options.signInRequestsPerMinute ?? 5) },
       },
     },
     telemetry: { enabled: false },
@@ -112,8 +113,28 @@ export function createAccounts(options: AccountsOptions) {
 /** The Better Auth instance of {@link createAccounts}. */
 export type Accounts = ReturnType<typeof createAccounts>;
 
-/** Creates or updates Better Auth's tables (users, sessions, verifications, JWKS, rate limits). */
+/** The advisory lock that makes servers starting at once take turns at the accounts' migrations. */
+const ACCOUNTS_MIGRATION_LOCK_KEY = 0x5359_4e41; // "SYNA"
+
+/**
+ * Creates or updates Better Auth's tables (users, sessions, verifications,
+ * JWKS, rate limits). Safe when several processes start at once: they take
+ * turns on a session advisory lock.
+ */
 export async function migrateAccounts(pool: pg.Pool): Promise<void> {
+  const lock = await pool.connect();
+  try {
+    await lock.query("SELECT pg_advisory_lock($1)", [ACCOUNTS_MIGRATION_LOCK_KEY]);
+    await runAccountsMigrations(pool);
+  } finally {
+    await lock
+      .query("SELECT pg_advisory_unlock($1)", [ACCOUNTS_MIGRATION_LOCK_KEY])
+      .catch(() => {});
+    lock.release();
+  }
+}
+
+async function runAccountsMigrations(pool: pg.Pool): Promise<void> {
   // The schema depends on the plugins only: no key, mail or URL is used.
   const unused = () => {
     throw new Error("not used by migrations");
