@@ -130,7 +130,10 @@ export async function startServer(
   );
   app.get("/.well-known/jwks.json", (c) => c.json(key.jwks));
   // Accounts (sign-in, sessions, access tokens) unless tokens come from another issuer.
+  // Made as soon as the server's URL is known, in the same tick as `listening`:
+  // no request can come before.
   let accounts: Accounts | undefined;
+  const authSecret = config.jwksUrl ? "" : await loadAuthSecret(config.dataDir, config.authSecret);
   const mailer = createMagicLinkMailer({
     smtpUrl: config.smtpUrl,
     from: config.mailFrom,
@@ -216,7 +219,7 @@ export async function startServer(
     accounts = createAccounts({
       pool,
       baseUrl: config.publicUrl ?? url,
-      secret: await loadAuthSecret(config.dataDir, config.authSecret),
+      secret: authSecret,
       signingKey: key,
       mailer,
       signInRequestsPerMinute: config.signInPerMinute,
