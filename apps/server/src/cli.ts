@@ -89,6 +89,9 @@ async function withDatabase<T>(
     exclusive: false,
   });
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  // An idle connection the database ends (the embedded cluster stopping as the
+  // command finishes) is no failure of the command; without a listener it would crash it.
+  pool.on("error", () => {});
   try {
     return await run(pool);
   } finally {
