@@ -177,11 +177,15 @@ export class DesktopBackend implements AppBackend {
     return credential !== null || (connection.serverUrl !== "" && connection.token !== "");
   }
 
-  /** Closes the host in use and opens the one for the current account or connection. */
-  async #reopen(): Promise<void> {
+  /**
+   * Closes the host in use and opens the one for the current account or
+   * connection; `whileClosed` runs in between (e.g. to move a file).
+   */
+  async #reopen(whileClosed?: () => Promise<void>): Promise<void> {
     this.#stopHostStatus();
     this.#stopHostChanges();
     await this.#host.close();
+    await whileClosed?.();
     this.#host = await DesktopBackend.#openHost(this.#dataDir, this.#connection, this.#credential);
     this.#stopHostStatus = this.#host.onStatus(() => this.#statusChanged());
     this.#stopHostChanges = this.#host.onChange(() => this.#changed());
@@ -288,23 +292,19 @@ export class DesktopBackend implements AppBackend {
    * file, so it uploads once by the Local → Hybrid rule.
    */
   async #signInAs(credential: SessionCredential): Promise<void> {
-    this.#stopHostStatus();
-    this.#stopHostChanges();
-    await this.#host.close();
-    const target = accountDeviceFile(this.#dataDir, credential.userId);
-    const signedOut = join(this.#dataDir, DEVICE_FILE);
     let adopted = false;
-    if (!existsSync(target) && existsSync(signedOut) && this.#credential === null) {
-      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-      for (const suffix of SQLITE_FILES) {
-        if (existsSync(signedOut + suffix)) await rename(signedOut + suffix, target + suffix);
+    await this.#reopen(async () => {
+      const target = accountDeviceFile(this.#dataDir, credential.userId);
+      const signedOut = join(this.#dataDir, DEVICE_FILE);
+      if (!existsSync(target) && existsSync(signedOut) && this.#credential === null) {
+        await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+        for (const suffix of SQLITE_FILES) {
+          if (existsSync(signedOut + suffix)) await rename(signedOut + suffix, target + suffix);
+        }
+        adopted = true;
       }
-      adopted = true;
-    }
-    this.#credential = credential;
-    this.#host = await DesktopBackend.#openHost(this.#dataDir, this.#connection, credential);
-    this.#stopHostStatus = this.#host.onStatus(() => this.#statusChanged());
-    this.#stopHostChanges = this.#host.onChange(() => this.#changed());
+      this.#credential = credential;
+    });
     const report = await this.#host.switchTo("hybrid");
     this.#notice = adopted
       ? `Signed in as ${credential.email}. The playlists made while signed out are uploaded to this account.`
