@@ -204,8 +204,9 @@ export class DesktopBackend implements AppBackend {
     const { store, keyringProblem } = this.#credentials;
     const credential = this.#credential;
     return {
+      // `error`: the server refused the token (Server-connected: or a request).
       state: credential
-        ? this.#host.status.lastError !== null && this.#host.status.state === "error"
+        ? this.#host.status.state === "error"
           ? "expired"
           : "signed-in"
         : this.#pendingSignIn

@@ -123,14 +123,15 @@ export async function runOpenCommand(
   const { lock } = outcome;
   const releaseOnExit = () => lock.release();
   process.once("exit", releaseOnExit);
+  // The app opens its own window and quits with it, unless --no-window (then only on a signal).
+  const windowed = !values["no-window"];
   // Listening before anything is announced: a quit during the start is not lost.
   const signalled = (options.untilQuit ?? untilSignal)();
   let windowClosed = () => {};
   const lastWindowClosed = new Promise<void>((resolve) => {
     windowClosed = resolve;
   });
-  // The app quits with its window, unless it runs without one (--no-window).
-  const quit = values["no-window"] ? signalled : Promise.race([signalled, lastWindowClosed]);
+  const quit = windowed ? Promise.race([signalled, lastWindowClosed]) : signalled;
   try {
     const backend = await options.createBackend(dataDir);
     try {
@@ -138,35 +139,35 @@ export async function runOpenCommand(
         dataDir,
         backend,
         uiDir: options.uiDir ?? DEFAULT_UI_DIR,
-        openWindow: values["no-window"]
-          ? () => say("window requested (--no-window: none opened)")
-          : (launchUrl) =>
+        openWindow: windowed
+          ? (launchUrl) =>
               openAppWindow(launchUrl, {
                 dataDir,
                 onError: (error) =>
                   complain(
                     `could not open a window (${error.message}); open ${launchUrl} in a browser.`,
                   ),
-              }),
-        openBrowser: values["no-window"]
-          ? (url) => say(`sign-in page (--no-window: not opened): ${url}`)
-          : (url) =>
+              })
+          : () => say("window requested (--no-window: none opened)"),
+        openBrowser: windowed
+          ? (url) =>
               openInSystemBrowser(url, (error) =>
                 complain(`could not open a browser (${error.message}); open ${url} yourself.`),
-              ),
-        ...(values["no-window"]
-          ? {}
-          : {
+              )
+          : (url) => say(`sign-in page (--no-window: not opened): ${url}`),
+        ...(windowed
+          ? {
               onLastWindowClosed: () => {
                 say("The window closed: quitting.");
                 windowClosed();
               },
-            }),
+            }
+          : {}),
       });
       lock.publish({ port: app.port, secret: app.secret });
       say(
         `Syncline Playlists is running at ${app.url} (data: ${dataDir}). ${
-          values["no-window"] ? "Ctrl-C quits." : "Closing its window or Ctrl-C quits."
+          windowed ? "Closing its window or Ctrl-C quits." : "Ctrl-C quits."
         }`,
       );
       await quit;

@@ -50,14 +50,13 @@ export function nativeAppSignIn(): BetterAuthPlugin {
         "/native/complete",
         { method: "GET", requireHeaders: true },
         async (ctx) => {
+          const authorization = NativeAuthorizationSchema.safeParse(ctx.query ?? {});
           const failed = (error: string) => {
             const url = new URL(SIGN_IN_FAILED_PATH, ctx.context.baseURL);
             url.searchParams.set("error", error);
-            const parsed = NativeAuthorizationSchema.safeParse(ctx.query ?? {});
-            if (parsed.success) url.search += `&${authorizationQuery(parsed.data)}`;
+            if (authorization.success) url.search += `&${authorizationQuery(authorization.data)}`;
             return ctx.redirect(url.toString());
           };
-          const authorization = NativeAuthorizationSchema.safeParse(ctx.query ?? {});
           if (!authorization.success) throw failed("invalid_request");
           const browser = await getSessionFromCtx(ctx);
           if (!browser) throw failed("not_signed_in");

@@ -22,7 +22,7 @@ export function isLoopbackRedirect(uri: string): boolean {
     (url.hostname === "127.0.0.1" || url.hostname === "[::1]") &&
     url.username === "" &&
     url.password === "" &&
-    url.hash === "" &&
+    // Not `url.hash`: it is empty for a bare trailing "#" too.
     !uri.includes("#")
   );
 }

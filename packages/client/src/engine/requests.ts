@@ -66,7 +66,7 @@ export class Requests {
     // new token: retry with it rather than refreshing again (C10).
     if (isRefusal(result)) {
       const outcome =
-        this.credentials().token !== sentWith.token ? "refreshed" : await this.refresh();
+        this.credentials().token !== sentWith.token ? "refreshed" : await this.#refresh();
       if (outcome === "refreshed") result = await send(this.credentials());
       // The issuer is out of reach: a network failure, retried later, not a refusal.
       else if (outcome === "unavailable") {
@@ -74,10 +74,7 @@ export class Requests {
       }
     }
     if (!result.ok && isRefusal(result)) {
-      if (!this.refused) {
-        this.refused = true;
-        this.#events.refused(issueOf(result.failure));
-      }
+      this.#refuse(issueOf(result.failure));
     } else if (result.ok) {
       this.#events.succeeded();
     }
@@ -86,9 +83,9 @@ export class Requests {
 
   /**
    * Asks `refreshToken` for a new token, one call at a time: every caller
-   * meanwhile shares the same outcome (C10). A refusal is reported once.
+   * meanwhile shares the same outcome (C10).
    */
-  refresh(): Promise<RefreshOutcome> {
+  #refresh(): Promise<RefreshOutcome> {
     const refreshToken = this.#refreshToken;
     if (!refreshToken) return Promise.resolve("refused");
     this.#refreshing ??= (async (): Promise<RefreshOutcome> => {
@@ -110,14 +107,20 @@ export class Requests {
    * with 4401): a refusal is reported as one of a request would be.
    */
   async reauthenticate(): Promise<RefreshOutcome> {
-    const outcome = await this.refresh();
-    if (outcome === "refused" && !this.refused) {
-      this.refused = true;
-      this.#events.refused({
+    const outcome = await this.#refresh();
+    if (outcome === "refused") {
+      this.#refuse({
         type: "auth_required",
         message: "the token expired and could not be refreshed",
       });
     }
     return outcome;
+  }
+
+  /** Enters the refused state, telling the engine once. */
+  #refuse(issue: SyncIssue): void {
+    if (this.refused) return;
+    this.refused = true;
+    this.#events.refused(issue);
   }
 }
