@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BROWSER_TESTS_RUN, openBrowserContext } from "./testing/browser.js";
-import { buildWindowUi, type DesktopWindow, openDesktopWindow } from "./testing/desktop-window.js";
+import { BROWSER_TESTS_RUN } from "./testing/browser.js";
+import { type DesktopWindow, openWindowBench, type WindowBench } from "./testing/desktop-window.js";
 import { useServerEnvironment } from "./testing/server-environment.js";
 import type { ServerProcess } from "./testing/server-process.js";
 import { type SmtpInbox, signInLink, startSmtpInbox } from "./testing/smtp-inbox.js";
@@ -14,10 +11,7 @@ import { type SmtpInbox, signInLink, startSmtpInbox } from "./testing/smtp-inbox
 const environment = useServerEnvironment({ SYNCLINE_SIGN_IN_PER_MINUTE: "1000" });
 let server: ServerProcess;
 let inbox: SmtpInbox;
-let dir: string;
-let uiDir: string;
-let context: BrowserContext;
-const windows: DesktopWindow[] = [];
+let bench: WindowBench;
 
 async function playlistNames(page: Page): Promise<string[]> {
   const items = await page.getByRole("navigation").getByRole("listitem").allTextContents();
@@ -38,7 +32,7 @@ async function signIn(window: DesktopWindow, email: string): Promise<void> {
   const browserUrl = await page
     .getByRole("link", { name: "open the sign-in page" })
     .getAttribute("href");
-  const browser = await context.newPage();
+  const browser = await bench.context.newPage();
   await browser.goto(browserUrl!);
   await browser.getByLabel("Email").fill(email);
   await browser.getByRole("button", { name: "Email me a sign-in link" }).click();
@@ -70,26 +64,16 @@ describe.runIf(BROWSER_TESTS_RUN)("desktop accounts", () => {
   beforeAll(async () => {
     inbox = await startSmtpInbox();
     server = await environment.start({ SYNCLINE_SMTP_URL: inbox.url });
-    dir = await mkdtemp(join(tmpdir(), "syncline-accounts-"));
-    uiDir = join(dir, "ui");
-    await buildWindowUi(uiDir);
-    context = await openBrowserContext();
+    bench = await openWindowBench("syncline-accounts-");
   }, 120_000);
 
   afterAll(async () => {
-    for (const window of windows) await window.stop();
-    await context?.close();
+    await bench?.close();
     await inbox?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("two instances signed into one account see each other's edits; a third, in another account, sees nothing; what was made signed out joins the account at the first sign-in", async () => {
-    const [a, b, c] = [
-      await openDesktopWindow(context, join(dir, "a"), uiDir),
-      await openDesktopWindow(context, join(dir, "b"), uiDir),
-      await openDesktopWindow(context, join(dir, "c"), uiDir),
-    ];
-    windows.push(a, b, c);
+    const [a, b, c] = [await bench.open("a"), await bench.open("b"), await bench.open("c")];
     // Made on A before any sign-in (Local mode).
     await createPlaylist(a.page, "Made signed out");
     await signIn(a, "ann@example.com");
@@ -110,7 +94,7 @@ describe.runIf(BROWSER_TESTS_RUN)("desktop accounts", () => {
   }, 180_000);
 
   it("accounts never mix on one machine: switching accounts shows only that account's playlists, and switching back shows them again; signed out, the data stays", async () => {
-    const c = windows[2]!;
+    const c = bench.windows[2]!;
     await signOut(c);
     await expect.poll(() => playlistNames(c.page)).toEqual([]);
     await signIn(c, "ann@example.com");

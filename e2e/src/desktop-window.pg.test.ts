@@ -1,22 +1,16 @@
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findFreePort } from "@syncline/embedded-pg";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  BROWSER_TESTS_RUN,
-  CHROMIUM_FLAGS,
-  CHROMIUM_PATH,
-  openBrowserContext,
-} from "./testing/browser.js";
+import { BROWSER_TESTS_RUN, CHROMIUM_FLAGS, CHROMIUM_PATH } from "./testing/browser.js";
 import { userToken } from "./testing/clients.js";
 import { spawnDesktopCli } from "./testing/desktop-cli.js";
-import { buildWindowUi, type DesktopWindow, openDesktopWindow } from "./testing/desktop-window.js";
+import { openWindowBench, type WindowBench } from "./testing/desktop-window.js";
 import { useServerEnvironment } from "./testing/server-environment.js";
 import type { ServerProcess } from "./testing/server-process.js";
 
@@ -26,10 +20,7 @@ const SCREENSHOT = fileURLToPath(new URL("../../docs/desktop-two-windows.png", i
 const environment = useServerEnvironment();
 let server: ServerProcess;
 let port: number;
-let dir: string;
-let uiDir: string;
-let context: BrowserContext;
-const windows: DesktopWindow[] = [];
+let bench: WindowBench;
 
 /** Connects a window to the server as `userId` and turns on Hybrid mode through Settings. */
 async function connect(page: Page, userId: string): Promise<void> {
@@ -43,7 +34,7 @@ async function connect(page: Page, userId: string): Promise<void> {
 /** Saves the two windows side by side as the README's screenshot. */
 async function saveSideBySide(pages: readonly Page[]): Promise<void> {
   const shots = await Promise.all(pages.map((page) => page.screenshot()));
-  const sheet = await context.newPage();
+  const sheet = await bench.context.newPage();
   await sheet.setViewportSize({ width: 2220, height: 720 });
   await sheet.setContent(
     `<body style="margin:0;background:#8a93a6;display:flex;gap:20px;padding:10px">${shots
@@ -62,25 +53,16 @@ describe.runIf(BROWSER_TESTS_RUN)("the desktop window", () => {
   beforeAll(async () => {
     port = await findFreePort();
     server = await environment.start({ PORT: String(port) });
-    dir = await mkdtemp(join(tmpdir(), "syncline-window-"));
-    uiDir = join(dir, "ui");
-    await buildWindowUi(uiDir);
-    context = await openBrowserContext();
+    bench = await openWindowBench("syncline-window-");
   }, 120_000);
 
   afterAll(async () => {
-    for (const window of windows) await window.stop();
-    await context?.close();
-    await rm(dir, { recursive: true, force: true });
+    await bench?.close();
   });
 
   it("an edit in one window shows in the other within about a second, both ways", async () => {
     const userId = randomUUID();
-    const [a, b] = [
-      await openDesktopWindow(context, join(dir, "a"), uiDir),
-      await openDesktopWindow(context, join(dir, "b"), uiDir),
-    ];
-    windows.push(a, b);
+    const [a, b] = [await bench.open("a"), await bench.open("b")];
     await connect(a.page, userId);
     await connect(b.page, userId);
 
@@ -137,7 +119,7 @@ describe.runIf(BROWSER_TESTS_RUN)("the desktop window", () => {
   }, 120_000);
 
   it("an edit made while the server is down arrives once it is back", async () => {
-    const [a, b] = windows;
+    const [a, b] = bench.windows;
     await server.kill("SIGKILL");
     await a!.page.getByLabel("Add track").fill("Offline track");
     await a!.page.getByRole("button", { name: "Add", exact: true }).click();
@@ -148,7 +130,7 @@ describe.runIf(BROWSER_TESTS_RUN)("the desktop window", () => {
   }, 60_000);
 
   it("mode switches lose nothing: Local edits upload on the switch to Hybrid, Server-connected edits reach the other window and are refused while the server is down", async () => {
-    const [a, b] = windows;
+    const [a, b] = bench.windows;
     const pageA = a!.page;
     // Hybrid → Local: an edit stays on this device and waits.
     await pageA.getByRole("radio", { name: /^Local/ }).check();
@@ -196,15 +178,15 @@ describe.runIf(BROWSER_TESTS_RUN)("the desktop window", () => {
   it("opens its own app-mode window, and quits when that window closes", async () => {
     // The app finds its browser through SYNCLINE_BROWSER: here Debian's Chromium,
     // headless, with a DevTools port the test drives the app's own window through.
-    const dataDir = join(dir, "own-window");
-    const browser = join(dir, "chromium-for-the-app.sh");
+    const dataDir = join(bench.dir, "own-window");
+    const browser = join(bench.dir, "chromium-for-the-app.sh");
     await writeFile(
       browser,
       `#!/bin/sh\nexec ${CHROMIUM_PATH} --headless=new --remote-debugging-port=0 ${CHROMIUM_FLAGS.join(" ")} "$@"\n`,
       { mode: 0o755 },
     );
     const app = spawnDesktopCli(["open", "--data-dir", dataDir], {
-      SYNCLINE_PLAYLISTS_UI_DIR: uiDir,
+      SYNCLINE_PLAYLISTS_UI_DIR: bench.uiDir,
       SYNCLINE_BROWSER: browser,
     });
     const profile = join(dataDir, "browser-profile");

@@ -5,9 +5,11 @@
  * lock, as the app's own window gets it).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
+import { openBrowserContext } from "./browser.js";
 import { DESKTOP_APP_DIR, spawnDesktopCli } from "./desktop-cli.js";
 
 /** Builds the window's UI into `outDir` with the app's Vite config (tests run against source). */
@@ -66,6 +68,46 @@ export async function openDesktopWindow(
       await page.close().catch(() => {});
       if (child.exitCode === null) child.kill("SIGTERM");
       await done;
+    },
+  };
+}
+
+/** What the window tests of one file share: a scratch folder with the UI built into it, one browser, and the apps opened. */
+export interface WindowBench {
+  /** The scratch folder (apps' data folders go inside). */
+  readonly dir: string;
+  /** The built UI the apps serve. */
+  readonly uiDir: string;
+  readonly context: BrowserContext;
+  /** The apps opened through {@link WindowBench.open}, in order. */
+  readonly windows: DesktopWindow[];
+  /** Starts an app on `<dir>/<name>` and opens its window. */
+  open(name: string): Promise<DesktopWindow>;
+  /** Stops every app, closes the browser and removes the folder. */
+  close(): Promise<void>;
+}
+
+/** Makes a scratch folder (`prefix`…), builds the UI into it and opens a browser. */
+export async function openWindowBench(prefix: string): Promise<WindowBench> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const uiDir = join(dir, "ui");
+  await buildWindowUi(uiDir);
+  const context = await openBrowserContext();
+  const windows: DesktopWindow[] = [];
+  return {
+    dir,
+    uiDir,
+    context,
+    windows,
+    async open(name) {
+      const window = await openDesktopWindow(context, join(dir, name), uiDir);
+      windows.push(window);
+      return window;
+    },
+    async close() {
+      for (const window of windows) await window.stop();
+      await context.close();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
