@@ -30,6 +30,8 @@ const USER_LOCK_NAMESPACE = 0x53594e43;
  *
  * Reads that must see earlier holders' commits have to run in a later
  * statement: a statement's snapshot is taken before the lock wait ends.
+ * The one-round-trip push (`sync_push_new_ops`, migration 6) takes the same
+ * key from the same text.
  */
 export function beginLockedByUser(userId: string): string {
   if (!UUID.test(userId))

@@ -33,7 +33,8 @@ describe("no skipped ops (a user's ops become visible in id order)", () => {
       await inTransaction(
         client,
         async () => {
-          // The slow push has its ids; a second push of the same user starts now.
+          // The slow push has its ids; a second push of the same user starts now. It is all
+          // new ops, so it takes the one-round-trip path, which must wait for the same lock.
           await pushInTransaction(client, user, uuid(), [upsert(1, "p1", "title", "slow")]);
           let settled = false;
           fast = db.store.push(user, uuid(), [upsert(1, "p1", "title", "fast")]).finally(() => {

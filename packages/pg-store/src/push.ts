@@ -4,6 +4,7 @@ import type pg from "pg";
 import type { beginLockedByUser } from "./locks.js";
 import { pushNoticeSql } from "./push-notice.js";
 import { contentMd5, isoWallClock, type OpRow, opColumns, toStoredOp } from "./rows.js";
+import { withClient } from "./transaction.js";
 
 /**
  * The batch as `b(operation_id, …, lamport_ts, ord)` from ONE JSON parameter
@@ -104,6 +105,41 @@ interface Inserted {
 /** The parameters $1..$3 of {@link BATCH}. */
 function batchParams(userId: string, deviceId: string, ops: readonly Op[]): unknown[] {
   return [userId, deviceId, JSON.stringify(ops)];
+}
+
+/** SQLSTATEs with which `sync_push_new_ops` refuses a batch that is not all new ops. */
+const NOT_ALL_NEW = new Set(["SLNEW", "23505"]);
+
+/**
+ * A push of ops that are all new (the common case: a device sending its
+ * next batch) in ONE round trip, through `sync_push_new_ops` (migration 6),
+ * which takes the user's lock and does every check a new op needs.
+ * @returns the stored ops, or `undefined` when the batch holds anything
+ * else (a retry, a reused `operation_id`, a Lamport conflict): nothing was
+ * stored, and {@link pushInTransaction} must classify it
+ */
+export async function pushNewOps(
+  pool: pg.Pool,
+  userId: string,
+  deviceId: string,
+  ops: readonly Op[],
+): Promise<PushedOp[] | undefined> {
+  return withClient(pool, async (client) => {
+    let row: { ids: string[]; wall_clock: string };
+    try {
+      ({
+        rows: [row],
+      } = await client.query("SELECT ids, wall_clock FROM sync_push_new_ops($1, $2, $3)", [
+        userId,
+        deviceId,
+        JSON.stringify(ops),
+      ]));
+    } catch (error) {
+      if (NOT_ALL_NEW.has((error as { code?: string }).code ?? "")) return undefined;
+      throw error;
+    }
+    return ops.map((op, index) => storedAs(op, Number(row.ids[index]), deviceId, row.wall_clock));
+  });
 }
 
 /**

@@ -27,7 +27,7 @@ import {
 import { beginLockedByUser } from "./locks.js";
 import { PgNotifier } from "./notifier.js";
 import { pullOps } from "./pull.js";
-import { pushInTransaction } from "./push.js";
+import { pushInTransaction, pushNewOps } from "./push.js";
 import { decodePushNotice, PUSH_CHANNEL } from "./push-notice.js";
 import { snapshotPageOf } from "./snapshot.js";
 import { withTransaction } from "./transaction.js";
@@ -91,18 +91,23 @@ export class PgSyncStore implements SyncStore {
    * stored row with `duplicate: true`; otherwise its `lamport_ts` must be
    * above the device's highest; then it is inserted. After an insert, a
    * {@link PushNotice} is published on {@link PUSH_CHANNEL} at commit.
+   * A batch of new ops only (the common case) takes one round trip
+   * ({@link pushNewOps}); any other batch is classified op by op.
    * @returns one row per op, in request order
    * @throws {SyncError} `operation_id_reused` when a stored `operation_id`
    * comes back with different content (anything but `lamport_ts`);
    * `lamport_conflict` with the device's `max_lamport_ts` when a new op is
    * not above it. Nothing of the batch is stored then.
    */
-  push(userId: string, deviceId: string, ops: readonly Op[]): Promise<PushedOp[]> {
-    if (ops.length === 0) return Promise.resolve([]);
-    return withTransaction(
-      this.#pool,
-      (client) => pushInTransaction(client, userId, deviceId, ops),
-      beginLockedByUser(userId),
+  async push(userId: string, deviceId: string, ops: readonly Op[]): Promise<PushedOp[]> {
+    if (ops.length === 0) return [];
+    return (
+      (await pushNewOps(this.#pool, userId, deviceId, ops)) ??
+      withTransaction(
+        this.#pool,
+        (client) => pushInTransaction(client, userId, deviceId, ops),
+        beginLockedByUser(userId),
+      )
     );
   }
 

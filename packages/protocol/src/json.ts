@@ -70,21 +70,46 @@ export function jsonValueProblem(value: unknown, maxDepth = MAX_VALUE_DEPTH): st
 }
 
 /**
+ * Schema of a JSON value the protocol accepts ({@link jsonValueProblem}) whose
+ * UTF-8 JSON takes at most `maxBytes` ({@link jsonFitsIn}): one check per
+ * value, which matters on the push path (hundreds of values per request).
+ */
+export function boundedJsonValueSchema(maxBytes: number): z.ZodType<JsonValue> {
+  return z.custom<JsonValue>().superRefine((value, ctx) => {
+    const problem = jsonValueProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+    else if (!jsonFitsIn(value, maxBytes)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must serialize to at most ${maxBytes} bytes of JSON`,
+      });
+    }
+  });
+}
+
+/**
  * Schema of any JSON value the protocol accepts ({@link jsonValueProblem}):
  * at most {@link MAX_VALUE_DEPTH} deep, valid Unicode, no U+0000.
  */
-export const JsonValueSchema: z.ZodType<JsonValue> = z.unknown().transform((value, ctx) => {
-  const problem = jsonValueProblem(value);
-  if (problem) {
-    ctx.addIssue({ code: "custom", message: problem });
-    return z.NEVER;
-  }
-  return value as JsonValue;
-});
+export const JsonValueSchema: z.ZodType<JsonValue> = boundedJsonValueSchema(
+  Number.POSITIVE_INFINITY,
+);
 
 const encoder = new TextEncoder();
 
 /** Size in bytes of the UTF-8 JSON serialization of `value`. */
 export function jsonByteLength(value: JsonValue): number {
   return encoder.encode(JSON.stringify(value)).byteLength;
+}
+
+/**
+ * Whether the UTF-8 JSON serialization of `value` takes at most `maxBytes`.
+ * A UTF-16 code unit takes 1 to 3 bytes of UTF-8, so the text's length
+ * settles most values without encoding them.
+ */
+export function jsonFitsIn(value: JsonValue, maxBytes: number): boolean {
+  const text = JSON.stringify(value);
+  if (text.length * 3 <= maxBytes) return true;
+  if (text.length > maxBytes) return false;
+  return encoder.encode(text).byteLength <= maxBytes;
 }

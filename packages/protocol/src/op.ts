@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JsonValueSchema, jsonByteLength, textProblem } from "./json.js";
+import { boundedJsonValueSchema, textProblem } from "./json.js";
 import {
   MAX_ENTITY_ID_LENGTH,
   MAX_LAMPORT_TS,
@@ -56,9 +56,7 @@ export const UpsertOpSchema = z.object({
   ...OpBaseShape,
   op: z.literal("upsert"),
   field: FieldSchema,
-  value: JsonValueSchema.refine((value) => jsonByteLength(value) <= MAX_VALUE_BYTES, {
-    error: `must serialize to at most ${MAX_VALUE_BYTES} bytes of JSON`,
-  }),
+  value: boundedJsonValueSchema(MAX_VALUE_BYTES),
 });
 
 /** Deletes an entity: a tombstone that hides every field written before it. */

@@ -3,6 +3,7 @@ import { deviceSyncCursorMigration } from "./0002_device_sync_cursor.js";
 import { syncCompactionWatermarkMigration } from "./0003_sync_compaction_watermark.js";
 import { syncOpRetiredMigration } from "./0004_sync_op_retired.js";
 import { syncOpSnapshotIndexesMigration } from "./0005_sync_op_snapshot_indexes.js";
+import { syncPushNewOpsMigration } from "./0006_sync_push_new_ops.js";
 import type { PgStoreMigration } from "./migration.js";
 
 /** Every migration shipped with the package, in version order. */
@@ -12,4 +13,5 @@ export const PG_STORE_MIGRATIONS: readonly PgStoreMigration[] = [
   syncCompactionWatermarkMigration,
   syncOpRetiredMigration,
   syncOpSnapshotIndexesMigration,
+  syncPushNewOpsMigration,
 ];
