@@ -26,7 +26,13 @@ let bench: WindowBench;
 async function connect(page: Page, userId: string): Promise<void> {
   await page.getByLabel("Server URL").fill(server.url);
   await page.getByLabel("Token").fill(await userToken(environment.env, userId));
+  // The mode is switched once the save has answered, so its answer (still Local) cannot
+  // redraw the radio back after the click.
+  const saved = page.waitForResponse(
+    (response) => response.url().endsWith("/api/settings") && response.request().method() === "PUT",
+  );
   await page.getByRole("button", { name: "Save" }).click();
+  await saved;
   await page.getByRole("radio", { name: /^Hybrid/ }).check();
   await expect.poll(() => page.getByTestId("sync-state").textContent()).toBe("Synced");
 }

@@ -2,7 +2,7 @@
  * What every section of the server bench shares: medians of interleaved
  * rounds (A, B, A, B…), quantiles, the ratio table and op builders.
  */
-import { randomUUID } from "node:crypto";
+import { uuidv7 } from "@syncline/client";
 import type { Op } from "@syncline/protocol";
 
 /** Rounds each A/B pair runs (`BENCH_ROUNDS`, default 3). */
@@ -102,11 +102,12 @@ export function thousands(value: number): string {
 
 /**
  * `count` upserts of one device, `lamport_ts` from `firstLamport`, over
- * `entities` entities of 5 fields, with small values (a rating, a title).
+ * `entities` entities of 5 fields, with small values (a rating, a title),
+ * and UUIDv7 operation ids, as Syncline's client makes them.
  */
 export function upserts(count: number, firstLamport = 1, entities = 5000): Op[] {
   return Array.from({ length: count }, (_, i) => ({
-    operation_id: randomUUID(),
+    operation_id: uuidv7(),
     lamport_ts: firstLamport + i,
     entity_type: "track",
     entity_id: `t${i % entities}`,

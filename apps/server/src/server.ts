@@ -89,7 +89,10 @@ export async function startServer(
   const acks = new AckBuffer({ store, flushIntervalMs: config.ackFlushMs, logger, scheduler });
   acks.start();
   const unsubscribers = [
-    await store.onPush((notice) => fanOut.notify(notice.user_id, notice.max_id)),
+    // This process's own pushes reach the hub from the push route (Hub.pushed).
+    await store.onPush((notice) => {
+      if (notice.origin !== store.origin) fanOut.notify(notice.user_id, notice.max_id);
+    }),
     await answerFlushRequests(notifier, acks),
   ];
 

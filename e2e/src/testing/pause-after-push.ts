@@ -6,10 +6,10 @@
  */
 import { PgSyncStore } from "@syncline/pg-store";
 
-const push = PgSyncStore.prototype.push;
-PgSyncStore.prototype.push = async function pausedPush(this: PgSyncStore, ...args) {
-  const stored = await push.apply(this, args);
-  const line = { msg: "test hook: push committed, pausing", ids: stored.map((op) => op.id) };
+const pushWithHead = PgSyncStore.prototype.pushWithHead;
+PgSyncStore.prototype.pushWithHead = async function pausedPush(this: PgSyncStore, ...args) {
+  const { ops } = await pushWithHead.apply(this, args);
+  const line = { msg: "test hook: push committed, pausing", ids: ops.map((op) => op.id) };
   process.stdout.write(`${JSON.stringify(line)}\n`);
   return new Promise<never>(() => {});
 };

@@ -35,7 +35,13 @@ describe("no skipped ops (a user's ops become visible in id order)", () => {
         async () => {
           // The slow push has its ids; a second push of the same user starts now. It is all
           // new ops, so it takes the one-round-trip path, which must wait for the same lock.
-          await pushInTransaction(client, user, uuid(), [upsert(1, "p1", "title", "slow")]);
+          await pushInTransaction(
+            client,
+            user,
+            uuid(),
+            [upsert(1, "p1", "title", "slow")],
+            db.store.origin,
+          );
           let settled = false;
           fast = db.store.push(user, uuid(), [upsert(1, "p1", "title", "fast")]).finally(() => {
             settled = true;

@@ -53,14 +53,14 @@ async function barrier(
   listener: Awaited<ReturnType<typeof listen>>,
 ): Promise<PushNotice> {
   const [marker] = await db.store.push(user, uuid(), [upsert(1, "barrier", "x", 1)]);
-  const notice = { user_id: user, max_id: marker!.id };
+  const notice = { user_id: user, max_id: marker!.id, origin: db.store.origin };
   expect(await listener.next()).toEqual(notice);
   return notice;
 }
 
 describe("push notifications", () => {
   // R19 (broadcast after commit)
-  it("a listener in another process receives { user_id, max_id } of a committed push", async () => {
+  it("a listener in another process receives { user_id, max_id, origin } of a committed push", async () => {
     const user = uuid();
     const listener = await listen(other, user);
     try {
@@ -69,7 +69,12 @@ describe("push notifications", () => {
         uuid(),
         [1, 2, 3].map((ts) => upsert(ts, "p1", "title", ts)),
       );
-      expect(await listener.next()).toEqual({ user_id: user, max_id: pushed[2]!.id });
+      expect(await listener.next()).toEqual({
+        user_id: user,
+        max_id: pushed[2]!.id,
+        origin: db.store.origin,
+      });
+      expect(other.origin).not.toBe(db.store.origin);
     } finally {
       await listener.stop();
     }
@@ -85,7 +90,15 @@ describe("push notifications", () => {
       let stored: number | undefined;
       try {
         await inTransaction(client, async () => {
-          const [op] = await pushInTransaction(client, user, device, [upsert(5, "p1", "t", 1)]);
+          const {
+            ops: [op],
+          } = await pushInTransaction(
+            client,
+            user,
+            device,
+            [upsert(5, "p1", "t", 1)],
+            db.store.origin,
+          );
           stored = op!.id;
           await new Promise((resolve) => setTimeout(resolve, 100));
           expect(listener.pending()).toBe(0);
@@ -93,7 +106,11 @@ describe("push notifications", () => {
       } finally {
         client.release();
       }
-      expect(await listener.next()).toEqual({ user_id: user, max_id: stored });
+      expect(await listener.next()).toEqual({
+        user_id: user,
+        max_id: stored,
+        origin: db.store.origin,
+      });
     } finally {
       await listener.stop();
     }

@@ -11,16 +11,18 @@ export const PushNoticeSchema = z.object({
   user_id: UuidSchema,
   /** Highest id the push inserted. */
   max_id: OpIdSchema,
+  /** The `PgSyncStore.origin` of the store that pushed. */
+  origin: z.string().optional(),
 }) satisfies z.ZodType<PushNotice>;
 
 /**
  * SQL that queues the {@link PUSH_CHANNEL} notification of a push (sent at
  * commit): a {@link PushNotice} as JSON, from SQL expressions for the user
- * and the highest inserted id, so the push statement announces itself
+ * the highest inserted id and the pushing store's origin, so the push statement announces itself
  * without a round trip of its own.
  */
-export function pushNoticeSql(userId: string, maxId: string): string {
-  return `pg_notify('${PUSH_CHANNEL}', json_build_object('user_id', ${userId}, 'max_id', ${maxId})::text)`;
+export function pushNoticeSql(userId: string, maxId: string, origin: string): string {
+  return `pg_notify('${PUSH_CHANNEL}', json_build_object('user_id', ${userId}, 'max_id', ${maxId}, 'origin', ${origin})::text)`;
 }
 
 /**

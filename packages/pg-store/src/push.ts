@@ -1,5 +1,5 @@
 import type { Op, PushedOp } from "@syncline/protocol";
-import { lamportConflict, operationIdReused } from "@syncline/server-core";
+import { lamportConflict, operationIdReused, type PushOutcome } from "@syncline/server-core";
 import type pg from "pg";
 import type { beginLockedByUser } from "./locks.js";
 import { pushNoticeSql } from "./push-notice.js";
@@ -24,8 +24,8 @@ const BATCH = `(
 ) b`;
 
 /**
- * One statement, one snapshot: the device's highest `lamport_ts` before the
- * push (a CTE does not see the INSERT beside it), the transaction's clock
+ * One statement, one snapshot: the device's highest `lamport_ts` and the
+ * user's head before the push (a CTE does not see the INSERT beside it), the transaction's clock
  * (every row's `wall_clock`, the column's `DEFAULT now()`), and the id of each
  * row the INSERT stored. ON CONFLICT DO NOTHING skips, instead of raising,
  * every op whose `operation_id` or `lamport_ts` is taken (stored before, or by
@@ -37,7 +37,9 @@ const BATCH = `(
  */
 const INSERT_SQL = `
 WITH device AS (
-  SELECT max(lamport_ts) AS max_lamport_ts FROM sync_op WHERE user_id = $1 AND device_id = $2
+  SELECT max(lamport_ts) AS max_lamport_ts,
+    (SELECT coalesce(max(id), 0) FROM sync_op WHERE user_id = $1) AS head_before
+  FROM sync_op WHERE user_id = $1 AND device_id = $2
 ),
 inserted AS (
   INSERT INTO sync_op (user_id, device_id, operation_id, entity_type, entity_id, op, field, value, lamport_ts)
@@ -51,8 +53,8 @@ inserted AS (
   ON CONFLICT DO NOTHING
   RETURNING id, operation_id, lamport_ts
 )
-SELECT device.max_lamport_ts, ${isoWallClock("now()")} AS wall_clock, inserted.*,
-  (SELECT ${pushNoticeSql("$1::uuid", "max(i.id)")} FROM inserted i HAVING count(*) > 0) AS notified
+SELECT device.max_lamport_ts, device.head_before, ${isoWallClock("now()")} AS wall_clock, inserted.*,
+  (SELECT ${pushNoticeSql("$1::uuid", "max(i.id)", "$4::text")} FROM inserted i HAVING count(*) > 0) AS notified
 FROM device LEFT JOIN inserted ON true`;
 
 /** What a duplicate is compared on: everything but `lamport_ts`, with `value` compared as JSONB. */
@@ -89,6 +91,7 @@ JOIN retired r ON r.operation_id = b.operation_id`;
 
 interface InsertRow {
   max_lamport_ts: string | null;
+  head_before: string;
   wall_clock: string;
   id: string | null;
   operation_id: string | null;
@@ -107,6 +110,13 @@ function batchParams(userId: string, deviceId: string, ops: readonly Op[]): unkn
   return [userId, deviceId, JSON.stringify(ops)];
 }
 
+/** The one row `sync_push_new_ops` returns. */
+interface NewOpsRow {
+  ids: string[];
+  wall_clock: string;
+  head_before: string;
+}
+
 /** SQLSTATEs with which `sync_push_new_ops` refuses a batch that is not all new ops. */
 const NOT_ALL_NEW = new Set(["SLNEW", "23505"]);
 
@@ -123,22 +133,24 @@ export async function pushNewOps(
   userId: string,
   deviceId: string,
   ops: readonly Op[],
-): Promise<PushedOp[] | undefined> {
+  origin: string,
+): Promise<PushOutcome | undefined> {
   return withClient(pool, async (client) => {
-    let row: { ids: string[]; wall_clock: string };
+    let row: NewOpsRow;
     try {
-      ({
-        rows: [row],
-      } = await client.query("SELECT ids, wall_clock FROM sync_push_new_ops($1, $2, $3)", [
-        userId,
-        deviceId,
-        JSON.stringify(ops),
-      ]));
+      const { rows } = await client.query<NewOpsRow>(
+        "SELECT ids, wall_clock, head_before FROM sync_push_new_ops($1, $2, $3, $4)",
+        [userId, deviceId, JSON.stringify(ops), origin],
+      );
+      row = rows[0]!;
     } catch (error) {
       if (NOT_ALL_NEW.has((error as { code?: string }).code ?? "")) return undefined;
       throw error;
     }
-    return ops.map((op, index) => storedAs(op, Number(row.ids[index]), deviceId, row.wall_clock));
+    return {
+      ops: ops.map((op, index) => storedAs(op, Number(row.ids[index]), deviceId, row.wall_clock)),
+      headBefore: Number(row.head_before),
+    };
   });
 }
 
@@ -153,8 +165,12 @@ export async function pushInTransaction(
   userId: string,
   deviceId: string,
   ops: readonly Op[],
-): Promise<PushedOp[]> {
-  const { rows } = await client.query<InsertRow>(INSERT_SQL, batchParams(userId, deviceId, ops));
+  origin: string,
+): Promise<PushOutcome> {
+  const { rows } = await client.query<InsertRow>(INSERT_SQL, [
+    ...batchParams(userId, deviceId, ops),
+    origin,
+  ]);
   const inserted = new Map<string, Inserted>();
   for (const row of rows) {
     if (row.id === null) continue;
@@ -188,8 +204,10 @@ export async function pushInTransaction(
 
   const storedMax = Number(rows[0]?.max_lamport_ts ?? 0);
   const wallClock = rows[0]!.wall_clock;
-  const pushed = classify(ops, deviceId, wallClock, storedMax, inserted, insertedBy, repeats);
-  return pushed;
+  return {
+    ops: classify(ops, deviceId, wallClock, storedMax, inserted, insertedBy, repeats),
+    headBefore: Number(rows[0]!.head_before),
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   DEFAULT_PULL_LIMIT,
   type Op,
@@ -11,6 +12,7 @@ import {
   type EncodedPullPage,
   type PullPage,
   type PushNotice,
+  type PushOutcome,
   type SnapshotPageRequest,
   type StorePullPage,
   type SyncStore,
@@ -68,6 +70,11 @@ export type PullOptions = Partial<PullPage>;
  * const page = await store.pull(userId, { since: 0 });
  */
 export class PgSyncStore implements SyncStore {
+  /**
+   * Names this store in the notices of its pushes (`PushNotice.origin`), so
+   * a process that fans its own pushes out directly can skip their echo.
+   */
+  readonly origin: string = randomUUID();
   readonly #pool: pg.Pool;
   readonly #ownsNotifier: boolean;
   #notifier: PgNotifier | undefined;
@@ -100,12 +107,17 @@ export class PgSyncStore implements SyncStore {
    * not above it. Nothing of the batch is stored then.
    */
   async push(userId: string, deviceId: string, ops: readonly Op[]): Promise<PushedOp[]> {
-    if (ops.length === 0) return [];
+    return (await this.pushWithHead(userId, deviceId, ops)).ops;
+  }
+
+  /** {@link PgSyncStore.push}, with the user's head before the push (for live fan-out). */
+  async pushWithHead(userId: string, deviceId: string, ops: readonly Op[]): Promise<PushOutcome> {
+    if (ops.length === 0) return { ops: [], headBefore: await this.headId(userId) };
     return (
-      (await pushNewOps(this.#pool, userId, deviceId, ops)) ??
+      (await pushNewOps(this.#pool, userId, deviceId, ops, this.origin)) ??
       withTransaction(
         this.#pool,
-        (client) => pushInTransaction(client, userId, deviceId, ops),
+        (client) => pushInTransaction(client, userId, deviceId, ops, this.origin),
         beginLockedByUser(userId),
       )
     );

@@ -97,3 +97,84 @@ describe("Hub fan-out frames (R31, R32)", () => {
     expect(late.sent.map((data) => JSON.parse(data))).toEqual([frame]);
   });
 });
+
+describe("Hub.pushed: a push of this process, sent without reading it back (R32)", () => {
+  function member(userId: string, deviceId: string) {
+    const sent: string[] = [];
+    const hubSocket: HubSocket = {
+      userId,
+      deviceId,
+      send: (data) => sent.push(data),
+      close: () => {},
+      bufferedAmount: () => 0,
+    };
+    return { hubSocket, sent };
+  }
+
+  /** A memory store that counts the hub's reads of new ops. */
+  function countingStore() {
+    const store = new MemorySyncStore();
+    let reads = 0;
+    const hubStore = {
+      headId: (userId: string) => store.headId(userId),
+      pullEncoded: (...args: Parameters<MemorySyncStore["pullEncoded"]>) => {
+        reads++;
+        return store.pullEncoded(...args);
+      },
+    };
+    return { store, hubStore, reads: () => reads };
+  }
+
+  it("sends the new ops of a push that follows what the hub sent, at once and without a read, with a pull's frame", async () => {
+    const { store, hubStore, reads } = countingStore();
+    const hub = new Hub({ store: hubStore });
+    const [user, pusher] = [randomUUID(), randomUUID()];
+    const other = member(user, randomUUID());
+    await hub.connect(other.hubSocket);
+
+    const title = upsert(1, "p1", "title", "A");
+    const first = await store.pushWithHead(user, pusher, [title]);
+    hub.pushed(user, first.headBefore, first.ops);
+    // A batch with a duplicate: only its new op goes out.
+    const second = await store.pushWithHead(user, pusher, [title, upsert(2, "p1", "rating", 5)]);
+    hub.pushed(user, second.headBefore, second.ops);
+
+    expect(reads()).toBe(0);
+    const log = await store.pull(user, { since: 0, limit: 10 }).then((page) => page.ops);
+    expect(other.sent.map((data) => JSON.parse(data))).toEqual([
+      { type: "ops", ops: [log[0]] },
+      { type: "ops", ops: [log[1]] },
+    ]);
+  });
+
+  it("reads the log instead when another process's push came between, so nothing is skipped", async () => {
+    const { store, hubStore, reads } = countingStore();
+    const hub = new Hub({ store: hubStore });
+    const [user, pusher] = [randomUUID(), randomUUID()];
+    const other = member(user, randomUUID());
+    await hub.connect(other.hubSocket);
+
+    // Stored by another process: this hub was not told (its notification is late).
+    await store.push(user, randomUUID(), [upsert(1, "p1", "title", "elsewhere")]);
+    const mine = await store.pushWithHead(user, pusher, [upsert(1, "p1", "rating", 5)]);
+    hub.pushed(user, mine.headBefore, mine.ops);
+
+    const log = await store.pull(user, { since: 0, limit: 10 }).then((page) => page.ops);
+    await expect.poll(() => other.sent.flatMap((data) => JSON.parse(data).ops)).toEqual(log);
+    expect(reads()).toBeGreaterThan(0);
+  });
+
+  it("sends nothing for a batch of duplicates only", async () => {
+    const { store, hubStore } = countingStore();
+    const hub = new Hub({ store: hubStore });
+    const [user, pusher] = [randomUUID(), randomUUID()];
+    const other = member(user, randomUUID());
+    await hub.connect(other.hubSocket);
+    const op = upsert(1, "p1", "title", "A");
+    const first = await store.pushWithHead(user, pusher, [op]);
+    hub.pushed(user, first.headBefore, first.ops);
+    const again = await store.pushWithHead(user, pusher, [op]);
+    hub.pushed(user, again.headBefore, again.ops);
+    expect(other.sent).toHaveLength(1);
+  });
+});

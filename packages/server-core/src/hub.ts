@@ -1,4 +1,4 @@
-import type { OpsFrame, Scheduler, StoredOp } from "@syncline/protocol";
+import type { OpsFrame, PushedOp, Scheduler, StoredOp } from "@syncline/protocol";
 import { CLOSE_CODE, DEFAULT_PULL_LIMIT, isSyncError, systemScheduler } from "@syncline/protocol";
 import type { EncodedPullPage } from "./encoded-pull.js";
 import type { SyncLogger, SyncObserver } from "./observer.js";
@@ -131,6 +131,28 @@ export class Hub {
   }
 
   /**
+   * Tells the hub about a push this process just committed: `stored` is what
+   * it answered, `headBefore` the user's head before it (both from
+   * {@link SyncStore.pushWithHead}). When the hub has sent the user's ops up
+   * to `headBefore` and reads nothing now, the new ops are the next ones of
+   * the log, so it sends them at once without reading them back; otherwise it
+   * reads them as for any {@link Hub.notify}.
+   */
+  pushed(userId: string, headBefore: number, stored: readonly PushedOp[]): void {
+    const inserted = stored.filter((op) => !op.duplicate);
+    const newest = inserted.at(-1);
+    if (!newest) return;
+    const group = this.#groups.get(userId);
+    if (!group || group.cursor !== headBefore || group.fetching) {
+      this.notify(userId, newest.id);
+      return;
+    }
+    group.cursor = newest.id;
+    group.target = Math.max(group.target, newest.id);
+    this.#send(group, opsPage(inserted.map(({ duplicate: _, ...op }) => op)));
+  }
+
+  /**
    * Re-reads the head of every connected user and fans out what is new: call
    * it when notifications may have been missed (e.g. after the LISTEN
    * connection was re-established).
@@ -243,17 +265,8 @@ export class Hub {
         });
         if (encoded.count === 0) break;
         const page = framePage(encoded);
-        const newest = page.ops[page.ops.length - 1]!;
-        group.cursor = newest.id;
-        let sent = 0;
-        for (const member of group.members) if (this.#deliver(member, page)) sent++;
-        if (sent > 0) {
-          this.#observer.fannedOut?.(
-            this.#scheduler.now() - Date.parse(newest.wall_clock),
-            page.ops.length,
-            sent,
-          );
-        }
+        group.cursor = page.ops[page.ops.length - 1]!.id;
+        this.#send(group, page);
       }
     } catch (error) {
       // The user's log moved past what live fan-out can read (e.g. compacted):
@@ -264,6 +277,20 @@ export class Hub {
       );
       for (const member of group.members)
         member.socket.close(CLOSE_CODE.serverError, "fan-out failed; reconnect");
+    }
+  }
+
+  /** Sends a live page to every member of the group and reports the fan-out. */
+  #send(group: UserGroup, page: FramePage): void {
+    let sent = 0;
+    for (const member of group.members) if (this.#deliver(member, page)) sent++;
+    if (sent > 0) {
+      const newest = page.ops[page.ops.length - 1]!;
+      this.#observer.fannedOut?.(
+        this.#scheduler.now() - Date.parse(newest.wall_clock),
+        page.ops.length,
+        sent,
+      );
     }
   }
 
@@ -308,7 +335,7 @@ function framePage(encoded: EncodedPullPage): FramePage {
   return pageOf(JSON.parse(encoded.ops) as StoredOp[], () => `{"type":"ops","ops":${encoded.ops}}`);
 }
 
-/** A page of op objects (live ops queued during a backlog). */
+/** A page of op objects (live ops queued during a backlog, or a push of this process). */
 function opsPage(ops: StoredOp[]): FramePage {
   return pageOf(ops, () => JSON.stringify({ type: "ops", ops } satisfies OpsFrame));
 }

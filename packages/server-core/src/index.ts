@@ -20,6 +20,7 @@ export {
   type PendingAck,
   type PullPage,
   type PushNotice,
+  type PushOutcome,
   type SnapshotPageRequest,
   type SyncStore,
   type UserCompaction,

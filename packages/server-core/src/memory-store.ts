@@ -21,6 +21,7 @@ import {
   DEFAULT_STALE_AFTER_MS,
   type PullPage,
   type PushNotice,
+  type PushOutcome,
   type SnapshotPageRequest,
   type SyncStore,
   type UserCompaction,
@@ -121,7 +122,12 @@ export class MemorySyncStore implements SyncStore {
   }
 
   async push(userId: string, deviceId: string, ops: readonly Op[]): Promise<PushedOp[]> {
+    return (await this.pushWithHead(userId, deviceId, ops)).ops;
+  }
+
+  async pushWithHead(userId: string, deviceId: string, ops: readonly Op[]): Promise<PushOutcome> {
     const log = this.#log(userId);
+    const headBefore = log.ops.at(-1)?.id ?? 0;
     const wallClock = new Date(this.#scheduler.now()).toISOString();
     let maxLamportTs = 0;
     for (const op of log.ops) {
@@ -172,7 +178,7 @@ export class MemorySyncStore implements SyncStore {
     }
     const last = inserted.at(-1);
     if (last) this.#publish({ user_id: userId, max_id: last.id });
-    return answer;
+    return { ops: answer, headBefore };
   }
 
   async pull(userId: string, page: PullPage): Promise<StorePullPage> {

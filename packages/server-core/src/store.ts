@@ -96,6 +96,24 @@ export interface CompactionReport {
 export interface PushNotice {
   readonly user_id: string;
   readonly max_id: number;
+  /**
+   * The store instance that made the push, when the store names one (e.g.
+   * `PgSyncStore.origin`): a process that hands its own pushes to its hub
+   * ({@link SyncStore.pushWithHead}) skips their notices.
+   */
+  readonly origin?: string | undefined;
+}
+
+/** What {@link SyncStore.pushWithHead} answers. */
+export interface PushOutcome {
+  /** One row per op, in request order: what {@link SyncStore.push} returns. */
+  readonly ops: PushedOp[];
+  /**
+   * The user's head just before the push's new ops, read under the push's
+   * serialization with the user's other pushes: every op of the user up to
+   * it is committed, and the new ops are the next ones in the user's log.
+   */
+  readonly headBefore: number;
 }
 
 /**
@@ -112,6 +130,12 @@ export interface SyncStore {
    * user's other pushes (R13–R18, R68); duplicates come back marked.
    */
   push(userId: string, deviceId: string, ops: readonly Op[]): Promise<PushedOp[]>;
+  /**
+   * {@link SyncStore.push}, with the user's head before the push (R32): the
+   * push route hands both to the hub, which then sends the new ops live
+   * without reading them back.
+   */
+  pushWithHead(userId: string, deviceId: string, ops: readonly Op[]): Promise<PushOutcome>;
   /** A page of the user's log after `since`, ascending by id, with the head (R20–R24, R75). Never writes. */
   pull(userId: string, page: PullPage): Promise<StorePullPage>;
   /**

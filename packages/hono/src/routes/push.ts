@@ -4,15 +4,15 @@ import type { Handler } from "hono";
 import { parseBody } from "./body.js";
 import type { SyncEnv } from "./context.js";
 
-/** `POST /sync/ops`: store a batch, answer the stored rows, then fan out. */
+/** `POST /sync/ops`: store a batch, fan its new ops out, answer the stored rows. */
 export function pushRoute(store: SyncStore, hub: Hub, observer: SyncObserver): Handler<SyncEnv> {
   return async (c) => {
     const { userId, deviceId } = c.var.auth;
     const { ops } = await parseBody(c, PushRequestSchema);
-    const stored = await store.push(userId, deviceId, ops);
-    const inserted = stored.filter((op) => !op.duplicate);
-    observer.pushed?.(userId, inserted.length, stored.length - inserted.length);
-    if (inserted.length > 0) hub.notify(userId, Math.max(...inserted.map((op) => op.id)));
+    const { ops: stored, headBefore } = await store.pushWithHead(userId, deviceId, ops);
+    const duplicates = stored.reduce((count, op) => count + (op.duplicate ? 1 : 0), 0);
+    observer.pushed?.(userId, stored.length - duplicates, duplicates);
+    hub.pushed(userId, headBefore, stored);
     return c.json({ ops: stored } satisfies PushResponse);
   };
 }

@@ -9,24 +9,27 @@ import type { PgStoreMigration } from "./migration.js";
  * highest stored, R16) and that compaction never removed an op of the same
  * `operation_id` (R68), in one read of the batch. Then it inserts the batch in order with a plain
  * INSERT, queues the push notification (sent at commit) and returns the new
- * ids in batch order with the transaction's clock. Anything else (a retry, a
+ * ids in batch order, the transaction's clock and the user's head before the
+ * push. Anything else (a retry, a
  * reused `operation_id`, a Lamport conflict) raises, SQLSTATE `SLNEW` from a
  * check or `23505` from a unique constraint, so the whole call rolls back and
  * the caller takes the full path, which classifies every op. `p_ops` is the
- * batch of validated ops as one JSON array.
+ * batch of validated ops as one JSON array; `p_origin` goes into the notice.
  */
 export const syncPushNewOpsMigration: PgStoreMigration = {
   version: 6,
   name: "sync_push_new_ops",
   sql: `
 CREATE FUNCTION sync_push_new_ops(
-  p_user text, p_device uuid, p_ops json, OUT ids bigint[], OUT wall_clock text
+  p_user text, p_device uuid, p_ops json, p_origin text,
+  OUT ids bigint[], OUT wall_clock text, OUT head_before bigint
 ) LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   stored_max bigint;
   fresh boolean;
 BEGIN
   PERFORM pg_advisory_xact_lock(1398361667, hashtext(p_user));
+  SELECT coalesce(max(id), 0) INTO head_before FROM sync_op WHERE user_id = p_user::uuid;
   SELECT max(lamport_ts) INTO stored_max
   FROM sync_op WHERE user_id = p_user::uuid AND device_id = p_device;
   SELECT bool_and(j.lamport_ts > coalesce(j.previous, stored_max, 0) AND r.operation_id IS NULL)
@@ -54,7 +57,7 @@ BEGIN
   )
   SELECT array_agg(id ORDER BY id) INTO ids FROM inserted;
   PERFORM pg_notify('syncline_push',
-    json_build_object('user_id', p_user::uuid, 'max_id', ids[cardinality(ids)])::text);
+    json_build_object('user_id', p_user::uuid, 'max_id', ids[cardinality(ids)], 'origin', p_origin)::text);
   wall_clock := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
 END
 $fn$;

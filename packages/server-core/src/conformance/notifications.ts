@@ -31,7 +31,8 @@ async function listen(
 ): Promise<NoticeListener> {
   const arrived: HeardNotice[] = [];
   const waiters: Array<(heard: HeardNotice) => void> = [];
-  const stop = await store.onPush((notice) => {
+  // `origin` is the store's own business (optional in the port); pg-store's tests check it.
+  const stop = await store.onPush(({ origin: _, ...notice }) => {
     if (!wanted(notice)) return;
     const visibleAtNotice = store
       .pull(notice.user_id, { since: notice.max_id - 1, limit: 1 })

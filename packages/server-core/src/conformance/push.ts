@@ -12,6 +12,24 @@ export function describePushConformance(open: OpenConformanceSubject): void {
   describe("push", () => {
     const store = storeUnderTest(open);
 
+    it("R32 (fan-out): pushWithHead answers what push does and the user's head before the push's new ops", async () => {
+      const [user, device, other] = [uuid(), uuid(), uuid()];
+      const [a, b] = [upsert(1, "p1", "title", "A"), upsert(2, "p1", "rating", 5)];
+      const first = await store().pushWithHead(user, device, [a]);
+      expect(first.headBefore).toBe(0);
+      // Another user's ops never count.
+      await store().push(other, device, [upsert(1, "p1", "title", "B")]);
+      const second = await store().pushWithHead(user, device, [a, b]);
+      expect(second.headBefore).toBe(first.ops[0]!.id);
+      expect(second.ops.map((op) => op.duplicate)).toEqual([true, false]);
+      const again = await store().pushWithHead(user, device, [b]);
+      expect(again.headBefore).toBe(second.ops[1]!.id);
+      expect(again.ops).toEqual([{ ...second.ops[1]!, duplicate: true }]);
+      expect(await pullAll(store(), user)).toEqual(
+        [first.ops[0]!, second.ops[1]!].map(withoutDuplicateFlag),
+      );
+    });
+
     describe("idempotency by (user, device, operation_id)", () => {
       it("R13 (push order, one transaction), R3 (StoredOp): stores a batch in request order and returns the stored rows", async () => {
         const [user, device] = [uuid(), uuid()];
