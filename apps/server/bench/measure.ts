@@ -26,13 +26,19 @@ export function median(values: readonly number[]): number {
 
 /**
  * Runs `syncline` and `raw` alternately, `rounds` times each (A, B, A, B…),
- * and returns each side's results in round order.
+ * and returns each side's results in round order. With `warmUp`, each side
+ * first runs once unmeasured, so neither side's median holds a round of
+ * cold code (JIT, caches, pool connections).
  */
 export async function interleave<T>(
   syncline: () => Promise<T>,
   raw: () => Promise<T>,
-  rounds = ROUNDS,
+  { rounds = ROUNDS, warmUp = false }: { rounds?: number; warmUp?: boolean } = {},
 ): Promise<{ syncline: T[]; raw: T[] }> {
+  if (warmUp) {
+    await syncline();
+    await raw();
+  }
   const results = { syncline: [] as T[], raw: [] as T[] };
   for (let round = 0; round < rounds; round++) {
     results.syncline.push(await syncline());

@@ -54,6 +54,7 @@ export async function benchPull(server: BenchServer): Promise<void> {
         if (read !== total) throw new Error(`selected ${read} of ${total}`);
         return read / ((performance.now() - started) / 1000);
       },
+      { warmUp: true },
     );
     ratioRow(`pull, limit ${limit} (ops/s)`, "paged SELECT", rates);
   }

@@ -55,6 +55,7 @@ export async function benchPush(server: BenchServer): Promise<void> {
       await insertRaw(server.pool, randomUUID(), randomUUID(), ops);
       return total / ((performance.now() - started) / 1000);
     },
+    { warmUp: true },
   );
   ratioRow(`push, 1 device, batches of ${BATCH} (ops/s)`, "multi-row INSERT", single);
 
@@ -86,6 +87,7 @@ export async function benchPush(server: BenchServer): Promise<void> {
       );
       return (perDevice * 16) / ((performance.now() - started) / 1000);
     },
+    { warmUp: true },
   );
   ratioRow("push, 4 users × 4 devices (ops/s)", "4 connections of INSERT", many);
 }

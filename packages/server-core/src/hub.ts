@@ -199,7 +199,8 @@ export class Hub {
     };
     created.ready = this.#store.headId(userId).then(
       (head) => {
-        created.cursor = head;
+        // Never below what a push of this process already moved it to (Hub.pushed).
+        created.cursor = Math.max(created.cursor, head);
         created.target = Math.max(created.target, head);
       },
       (error: unknown) => {
