@@ -178,3 +178,40 @@ describe("Hub.pushed: a push of this process, sent without reading it back (R32)
     expect(other.sent).toHaveLength(1);
   });
 });
+
+describe("Hub.pushed while the user's head is still being read", () => {
+  it("a head read from before the push never moves the cursor back: its op is not sent again", async () => {
+    const store = new MemorySyncStore();
+    const [user, pusher] = [randomUUID(), randomUUID()];
+    let answerHead: (head: number) => void = () => {};
+    let reads = 0;
+    const hub = new Hub({
+      store: {
+        headId: () => new Promise<number>((resolve) => (answerHead = resolve)),
+        pullEncoded: (...args: Parameters<MemorySyncStore["pullEncoded"]>) => {
+          reads++;
+          return store.pullEncoded(...args);
+        },
+      },
+    });
+    const sent: string[] = [];
+    const joining = hub.connect({
+      userId: user,
+      deviceId: randomUUID(),
+      send: (data) => sent.push(data),
+      close: () => {},
+      bufferedAmount: () => 0,
+    });
+    // The push commits while the hub still reads the head (it read 0, before the push).
+    const { ops, headBefore } = await store.pushWithHead(user, pusher, [upsert(1, "p1", "t", "A")]);
+    hub.pushed(user, headBefore, ops);
+    answerHead(0);
+    await joining;
+    // The next op (another process's): the socket gets it alone, not the first one again.
+    const [next] = await store.push(user, randomUUID(), [upsert(1, "p1", "t", "B")]);
+    hub.notify(user, next!.id);
+    await expect.poll(() => sent.length).toBe(1);
+    expect(JSON.parse(sent[0]!).ops.map((op: { id: number }) => op.id)).toEqual([next!.id]);
+    expect(reads).toBe(1);
+  });
+});
