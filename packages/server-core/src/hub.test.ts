@@ -18,6 +18,19 @@ function socket(buffered: number) {
   return { hubSocket, sent, closes };
 }
 
+/** A socket of `userId`'s `deviceId` that keeps what it is sent. */
+function member(userId: string, deviceId: string) {
+  const sent: string[] = [];
+  const hubSocket: HubSocket = {
+    userId,
+    deviceId,
+    send: (data) => sent.push(data),
+    close: () => {},
+    bufferedAmount: () => 0,
+  };
+  return { hubSocket, sent };
+}
+
 describe("Hub.size", () => {
   it("counts connected sockets without an observer", async () => {
     const hub = new Hub({
@@ -62,18 +75,6 @@ describe("Hub.send (R33)", () => {
 });
 
 describe("Hub fan-out frames (R31, R32)", () => {
-  function member(userId: string, deviceId: string) {
-    const sent: string[] = [];
-    const hubSocket: HubSocket = {
-      userId,
-      deviceId,
-      send: (data) => sent.push(data),
-      close: () => {},
-      bufferedAmount: () => 0,
-    };
-    return { hubSocket, sent };
-  }
-
   it("sends every other device the same frame of the page, the pusher none, and a backlog with the socket's own ops", async () => {
     const store = new MemorySyncStore();
     const hub = new Hub({ store });
@@ -99,18 +100,6 @@ describe("Hub fan-out frames (R31, R32)", () => {
 });
 
 describe("Hub.pushed: a push of this process, sent without reading it back (R32)", () => {
-  function member(userId: string, deviceId: string) {
-    const sent: string[] = [];
-    const hubSocket: HubSocket = {
-      userId,
-      deviceId,
-      send: (data) => sent.push(data),
-      close: () => {},
-      bufferedAmount: () => 0,
-    };
-    return { hubSocket, sent };
-  }
-
   /** A memory store that counts the hub's reads of new ops. */
   function countingStore() {
     const store = new MemorySyncStore();
@@ -125,12 +114,18 @@ describe("Hub.pushed: a push of this process, sent without reading it back (R32)
     return { store, hubStore, reads: () => reads };
   }
 
-  it("sends the new ops of a push that follows what the hub sent, at once and without a read, with a pull's frame", async () => {
+  /** A hub over {@link countingStore} with one socket of a user connected (not the pusher's). */
+  async function watchedUser() {
     const { store, hubStore, reads } = countingStore();
     const hub = new Hub({ store: hubStore });
     const [user, pusher] = [randomUUID(), randomUUID()];
     const other = member(user, randomUUID());
     await hub.connect(other.hubSocket);
+    return { store, hub, user, pusher, other, reads };
+  }
+
+  it("sends the new ops of a push that follows what the hub sent, at once and without a read, with a pull's frame", async () => {
+    const { store, hub, user, pusher, other, reads } = await watchedUser();
 
     const title = upsert(1, "p1", "title", "A");
     const first = await store.pushWithHead(user, pusher, [title]);
@@ -148,11 +143,7 @@ describe("Hub.pushed: a push of this process, sent without reading it back (R32)
   });
 
   it("reads the log instead when another process's push came between, so nothing is skipped", async () => {
-    const { store, hubStore, reads } = countingStore();
-    const hub = new Hub({ store: hubStore });
-    const [user, pusher] = [randomUUID(), randomUUID()];
-    const other = member(user, randomUUID());
-    await hub.connect(other.hubSocket);
+    const { store, hub, user, pusher, other, reads } = await watchedUser();
 
     // Stored by another process: this hub was not told (its notification is late).
     await store.push(user, randomUUID(), [upsert(1, "p1", "title", "elsewhere")]);
@@ -165,11 +156,7 @@ describe("Hub.pushed: a push of this process, sent without reading it back (R32)
   });
 
   it("sends nothing for a batch of duplicates only", async () => {
-    const { store, hubStore } = countingStore();
-    const hub = new Hub({ store: hubStore });
-    const [user, pusher] = [randomUUID(), randomUUID()];
-    const other = member(user, randomUUID());
-    await hub.connect(other.hubSocket);
+    const { store, hub, user, pusher, other } = await watchedUser();
     const op = upsert(1, "p1", "title", "A");
     const first = await store.pushWithHead(user, pusher, [op]);
     hub.pushed(user, first.headBefore, first.ops);
@@ -194,14 +181,8 @@ describe("Hub.pushed while the user's head is still being read", () => {
         },
       },
     });
-    const sent: string[] = [];
-    const joining = hub.connect({
-      userId: user,
-      deviceId: randomUUID(),
-      send: (data) => sent.push(data),
-      close: () => {},
-      bufferedAmount: () => 0,
-    });
+    const { hubSocket, sent } = member(user, randomUUID());
+    const joining = hub.connect(hubSocket);
     // The push commits while the hub still reads the head (it read 0, before the push).
     const { ops, headBefore } = await store.pushWithHead(user, pusher, [upsert(1, "p1", "t", "A")]);
     hub.pushed(user, headBefore, ops);
