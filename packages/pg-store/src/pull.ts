@@ -10,8 +10,13 @@ const WATERMARK = `(
   ) AS compacted_up_to
 ) w`;
 
-/** The rows a page may hold: after `$2`, unless the guard refuses (`$4`: resync). */
-const AFTER_SINCE = "user_id = $1 AND id > $2 AND ($4 OR NOT ($2 > 0 AND $2 < w.compacted_up_to))";
+/**
+ * The rows a page may hold, in id order: at most `$3` after `$2`, read by
+ * `sync_op_page` (migration 7) in index order whatever the statistics say,
+ * unless the guard refuses (`$4`: resync).
+ */
+const PAGE_ROWS =
+  "sync_op_page($1, $2, $3) page WHERE ($4 OR NOT ($2 > 0 AND $2 < w.compacted_up_to))";
 
 /**
  * One statement, so the watermark and the page come from one snapshot: a
@@ -31,7 +36,7 @@ FROM ${WATERMARK} CROSS JOIN ${USER_HEAD}
 LEFT JOIN LATERAL (
   SELECT string_agg(${storedOpJson("page")}, ',' ORDER BY page.id) AS ops,
     count(*) AS kept, max(page.id) AS last_id
-  FROM (SELECT * FROM sync_op WHERE ${AFTER_SINCE} ORDER BY id LIMIT $3) page
+  FROM ${PAGE_ROWS}
 ) p ON true`;
 
 /**
@@ -51,12 +56,7 @@ LEFT JOIN LATERAL (
     SELECT page.*,
       row_number() OVER (ORDER BY page.id) < $3
         AND sum(page.value_bytes) OVER (ORDER BY page.id) - page.value_bytes < $5 AS kept
-    FROM (
-      SELECT *, coalesce(octet_length(value::text), 0) AS value_bytes FROM sync_op
-      WHERE ${AFTER_SINCE}
-      ORDER BY id
-      LIMIT $3
-    ) page
+    FROM (SELECT page.*, coalesce(octet_length(page.value::text), 0) AS value_bytes FROM ${PAGE_ROWS}) page
   ) sized
 ) p ON true`;
 

@@ -4,6 +4,7 @@ import { syncCompactionWatermarkMigration } from "./0003_sync_compaction_waterma
 import { syncOpRetiredMigration } from "./0004_sync_op_retired.js";
 import { syncOpSnapshotIndexesMigration } from "./0005_sync_op_snapshot_indexes.js";
 import { syncPushNewOpsMigration } from "./0006_sync_push_new_ops.js";
+import { syncOpPageMigration } from "./0007_sync_op_page.js";
 import type { PgStoreMigration } from "./migration.js";
 
 /** Every migration shipped with the package, in version order. */
@@ -14,4 +15,5 @@ export const PG_STORE_MIGRATIONS: readonly PgStoreMigration[] = [
   syncOpRetiredMigration,
   syncOpSnapshotIndexesMigration,
   syncPushNewOpsMigration,
+  syncOpPageMigration,
 ];
