@@ -73,7 +73,15 @@ it("server killed while its push waits for the lock: the push lands once or neve
   expect(await storedOps(device.userId)).toEqual([]);
   await blocker.query("SELECT pg_advisory_unlock($1, hashtext($2))", [0x53594e43, device.userId]);
   blocker.release();
+  // The orphaned push has the lock now: wait until its statement has ended.
+  const orphanRunning = async () => {
+    const { rows } = await environment.pool.query(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE '%sync_push%' AND datname = current_database()",
+    );
+    return Number(rows[0].n);
+  };
   await expect.poll(lockWaiters).toBe(0);
+  await expect.poll(orphanRunning).toBe(0);
   const landed = await storedOps(device.userId);
   expect([0, batch.length]).toContain(landed.length);
 

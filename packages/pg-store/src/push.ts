@@ -25,8 +25,8 @@ const BATCH = `(
 
 /**
  * One statement, one snapshot: the device's highest `lamport_ts` and the
- * user's head before the push (a CTE does not see the INSERT beside it), the transaction's clock
- * (every row's `wall_clock`, the column's `DEFAULT now()`), and the id of each
+ * user's head before the push (a CTE does not see the INSERT beside it), the
+ * transaction's clock (every row's `wall_clock`, the column's `DEFAULT now()`), and the id of each
  * row the INSERT stored. ON CONFLICT DO NOTHING skips, instead of raising,
  * every op whose `operation_id` or `lamport_ts` is taken (stored before, or by
  * an earlier op of the batch), and an op compaction removed is never inserted
@@ -124,9 +124,10 @@ const NOT_ALL_NEW = new Set(["SLNEW", "23505"]);
  * A push of ops that are all new (the common case: a device sending its
  * next batch) in ONE round trip, through `sync_push_new_ops` (migration 6),
  * which takes the user's lock and does every check a new op needs.
- * @returns the stored ops, or `undefined` when the batch holds anything
- * else (a retry, a reused `operation_id`, a Lamport conflict): nothing was
- * stored, and {@link pushInTransaction} must classify it
+ * @returns the stored ops and the user's head before them, or `undefined`
+ * when the batch holds anything else (a retry, a reused `operation_id`, a
+ * Lamport conflict): nothing was stored, and {@link pushInTransaction} must
+ * classify it
  */
 export async function pushNewOps(
   pool: pg.Pool,

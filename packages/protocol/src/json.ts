@@ -71,14 +71,15 @@ export function jsonValueProblem(value: unknown, maxDepth = MAX_VALUE_DEPTH): st
 
 /**
  * Schema of a JSON value the protocol accepts ({@link jsonValueProblem}) whose
- * UTF-8 JSON takes at most `maxBytes` ({@link jsonFitsIn}): one check per
- * value, which matters on the push path (hundreds of values per request).
+ * UTF-8 JSON takes at most `maxBytes` ({@link jsonFitsIn}; an infinite bound
+ * is never measured): one check per value, which matters on the push path
+ * (hundreds of values per request).
  */
 export function boundedJsonValueSchema(maxBytes: number): z.ZodType<JsonValue> {
   return z.custom<JsonValue>().superRefine((value, ctx) => {
     const problem = jsonValueProblem(value);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
-    else if (!jsonFitsIn(value, maxBytes)) {
+    else if (Number.isFinite(maxBytes) && !jsonFitsIn(value, maxBytes)) {
       ctx.addIssue({
         code: "custom",
         message: `must serialize to at most ${maxBytes} bytes of JSON`,
