@@ -2,7 +2,7 @@ import type { StoredOp } from "@syncline/protocol";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { beginLockedByUser } from "./locks.js";
-import { pushInTransaction } from "./push.js";
+import { pushInTransaction, serializeBatch } from "./push.js";
 import { PgSyncStore } from "./store.js";
 import { openTestStore, pullAll, type TestStore, upsert, uuid } from "./test-support.js";
 import { inTransaction } from "./transaction.js";
@@ -39,7 +39,7 @@ describe("no skipped ops (a user's ops become visible in id order)", () => {
             client,
             user,
             uuid(),
-            [upsert(1, "p1", "title", "slow")],
+            serializeBatch([upsert(1, "p1", "title", "slow")]),
             db.store.origin,
           );
           let settled = false;

@@ -2,7 +2,7 @@ import type { PushNotice } from "@syncline/server-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PgNotifier, type PgNotifierOptions } from "./notifier.js";
-import { pushInTransaction } from "./push.js";
+import { pushInTransaction, serializeBatch } from "./push.js";
 import { PUSH_CHANNEL } from "./push-notice.js";
 import { PgSyncStore } from "./store.js";
 import { openTestStore, type TestStore, upsert, uuid } from "./test-support.js";
@@ -96,7 +96,7 @@ describe("push notifications", () => {
             client,
             user,
             device,
-            [upsert(5, "p1", "t", 1)],
+            serializeBatch([upsert(5, "p1", "t", 1)]),
             db.store.origin,
           );
           stored = op!.id;

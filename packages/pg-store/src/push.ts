@@ -105,9 +105,19 @@ interface Inserted {
   readonly lamport_ts: number;
 }
 
-/** The parameters $1..$3 of {@link BATCH}. */
-function batchParams(userId: string, deviceId: string, ops: readonly Op[]): unknown[] {
-  return [userId, deviceId, JSON.stringify(ops)];
+/**
+ * A validated batch and its JSON text (`JSON.stringify(ops)`), made once
+ * per push: the text is the one parameter {@link BATCH} and
+ * `sync_push_new_ops` read the batch from.
+ */
+export interface SerializedBatch {
+  readonly ops: readonly Op[];
+  readonly json: string;
+}
+
+/** Serializes `ops` once for every statement of the push. */
+export function serializeBatch(ops: readonly Op[]): SerializedBatch {
+  return { ops, json: JSON.stringify(ops) };
 }
 
 /** The one row `sync_push_new_ops` returns. */
@@ -133,15 +143,16 @@ export async function pushNewOps(
   pool: pg.Pool,
   userId: string,
   deviceId: string,
-  ops: readonly Op[],
+  batch: SerializedBatch,
   origin: string,
 ): Promise<PushOutcome | undefined> {
+  const { ops } = batch;
   return withClient(pool, async (client) => {
     let row: NewOpsRow;
     try {
       const { rows } = await client.query<NewOpsRow>(
         "SELECT ids, wall_clock, head_before FROM sync_push_new_ops($1, $2, $3, $4)",
-        [userId, deviceId, JSON.stringify(ops), origin],
+        [userId, deviceId, batch.json, origin],
       );
       row = rows[0]!;
     } catch (error) {
@@ -165,13 +176,11 @@ export async function pushInTransaction(
   client: pg.ClientBase,
   userId: string,
   deviceId: string,
-  ops: readonly Op[],
+  batch: SerializedBatch,
   origin: string,
 ): Promise<PushOutcome> {
-  const { rows } = await client.query<InsertRow>(INSERT_SQL, [
-    ...batchParams(userId, deviceId, ops),
-    origin,
-  ]);
+  const { ops } = batch;
+  const { rows } = await client.query<InsertRow>(INSERT_SQL, [userId, deviceId, batch.json, origin]);
   const inserted = new Map<string, Inserted>();
   for (const row of rows) {
     if (row.id === null) continue;
@@ -192,14 +201,11 @@ export async function pushInTransaction(
     insertedBy.get(op.operation_id) === index ? [] : [index],
   );
   if (skipped.length > 0) {
-    const found = await client.query<RepeatRow>(
-      REPEATS_SQL,
-      batchParams(
-        userId,
-        deviceId,
-        skipped.map((index) => ops[index]!),
-      ),
-    );
+    const found = await client.query<RepeatRow>(REPEATS_SQL, [
+      userId,
+      deviceId,
+      JSON.stringify(skipped.map((index) => ops[index]!)),
+    ]);
     for (const row of found.rows) repeats.set(skipped[Number(row.ord) - 1]!, row);
   }
 

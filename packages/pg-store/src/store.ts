@@ -29,7 +29,7 @@ import {
 import { beginLockedByUser } from "./locks.js";
 import { PgNotifier } from "./notifier.js";
 import { pullOps } from "./pull.js";
-import { pushInTransaction, pushNewOps } from "./push.js";
+import { pushInTransaction, pushNewOps, serializeBatch } from "./push.js";
 import { decodePushNotice, PUSH_CHANNEL } from "./push-notice.js";
 import { snapshotPageOf } from "./snapshot.js";
 import { withTransaction } from "./transaction.js";
@@ -113,11 +113,12 @@ export class PgSyncStore implements SyncStore {
   /** {@link PgSyncStore.push}, with the user's head before the push (for live fan-out). */
   async pushWithHead(userId: string, deviceId: string, ops: readonly Op[]): Promise<PushOutcome> {
     if (ops.length === 0) return { ops: [], headBefore: await this.headId(userId) };
+    const batch = serializeBatch(ops);
     return (
-      (await pushNewOps(this.#pool, userId, deviceId, ops, this.origin)) ??
+      (await pushNewOps(this.#pool, userId, deviceId, batch, this.origin)) ??
       withTransaction(
         this.#pool,
-        (client) => pushInTransaction(client, userId, deviceId, ops, this.origin),
+        (client) => pushInTransaction(client, userId, deviceId, batch, this.origin),
         beginLockedByUser(userId),
       )
     );
