@@ -180,7 +180,12 @@ export async function pushInTransaction(
   origin: string,
 ): Promise<PushOutcome> {
   const { ops } = batch;
-  const { rows } = await client.query<InsertRow>(INSERT_SQL, [userId, deviceId, batch.json, origin]);
+  const { rows } = await client.query<InsertRow>(INSERT_SQL, [
+    userId,
+    deviceId,
+    batch.json,
+    origin,
+  ]);
   const inserted = new Map<string, Inserted>();
   for (const row of rows) {
     if (row.id === null) continue;
