@@ -58,7 +58,7 @@ function startPushers(server: BenchServer, compactedUser: string): { stop(): Pro
       const response = await fetch(`${server.url}${OPS_PATH}`, {
         method: "POST",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ ops }),
+        body: JSON.stringify({ ops, answer: "receipt" }),
       });
       await response.arrayBuffer();
       if (response.status !== 200) throw new Error(`push failed: ${response.status}`);

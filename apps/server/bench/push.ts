@@ -11,13 +11,14 @@ import { interleave, ratioRow, SCALE, upserts } from "./measure.js";
 
 const BATCH = 500;
 
-/** Pushes `ops` over HTTP in batches of {@link BATCH}, one request at a time. */
+/** Pushes `ops` over HTTP in batches of {@link BATCH}, one request at a time, as our client does. */
 async function pushOverHttp(server: BenchServer, token: string, ops: readonly Op[]): Promise<void> {
   for (let start = 0; start < ops.length; start += BATCH) {
     const response = await fetch(`${server.url}${OPS_PATH}`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ ops: ops.slice(start, start + BATCH) }),
+      // As our client asks (R76): the answer carries ids and clocks, not the ops back.
+      body: JSON.stringify({ ops: ops.slice(start, start + BATCH), answer: "receipt" }),
     });
     if (response.status !== 200) throw new Error(`push failed: ${response.status}`);
     await response.arrayBuffer();

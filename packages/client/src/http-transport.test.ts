@@ -75,17 +75,36 @@ function transport(): Transport {
 }
 
 describe("createHttpTransport: HTTP", () => {
-  it("pushes { ops } with the bearer token, device id and protocol version", async () => {
-    answer = { status: 200, body: JSON.stringify({ ops: [{ ...stored, duplicate: false }] }) };
+  it("R76: pushes { ops } asking for a receipt, with the bearer token, device id and protocol version, and expands the receipt", async () => {
+    const receipt = { ids: [7], wall_clock: stored.wall_clock, duplicates: [] };
+    answer = { status: 200, body: JSON.stringify(receipt) };
     const result = await transport().push([localOp(1)], credentials);
     expect(result).toEqual({ ok: true, value: { ops: [{ ...stored, duplicate: false }] } });
     expect(seen[0]).toMatchObject({ method: "POST", url: "/api/sync/ops" });
-    expect(JSON.parse(seen[0]!.body)).toEqual({ ops: [localOp(1)] });
+    expect(JSON.parse(seen[0]!.body)).toEqual({ ops: [localOp(1)], answer: "receipt" });
     expect(seen[0]!.headers).toMatchObject({
       authorization: "Bearer jwt.token.here",
       "x-device-id": credentials.deviceId,
       "syncline-protocol-version": "1",
       "content-type": "application/json",
+    });
+  });
+
+  it("R76: takes the stored rows from a server that answers no receipt", async () => {
+    answer = { status: 200, body: JSON.stringify({ ops: [{ ...stored, duplicate: true }] }) };
+    const result = await transport().push([localOp(1)], credentials);
+    expect(result).toEqual({ ok: true, value: { ops: [{ ...stored, duplicate: true }] } });
+  });
+
+  it("R76: flags a receipt that does not match the batch as a protocol failure", async () => {
+    answer = {
+      status: 200,
+      body: JSON.stringify({ ids: [7, 8], wall_clock: stored.wall_clock, duplicates: [] }),
+    };
+    const result = await transport().push([localOp(1)], credentials);
+    expect(result).toEqual({
+      ok: false,
+      failure: { type: "protocol", message: "push receipt does not match the batch" },
     });
   });
 

@@ -12,9 +12,12 @@ import {
   invalidRequest,
   LIMIT_PARAM,
   OPS_PATH,
+  opsOfPushReceipt,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
   PullResponseSchema,
+  PushReceiptSchema,
+  type PushResponse,
   PushResponseSchema,
   RESYNC_PARAM,
   ServerFrameSchema,
@@ -23,8 +26,14 @@ import {
   SnapshotResponseSchema,
   WS_PATH,
 } from "@syncline/protocol";
-import type { z } from "zod";
+import { z } from "zod";
 import type { Credentials, Transport, TransportResult, TransportSocket } from "./transport.js";
+
+/**
+ * What a push may be answered with: the push asks for a receipt (R76), and
+ * a server from before receipts answers the stored rows.
+ */
+const PushAnswerBodySchema = z.union([PushReceiptSchema, PushResponseSchema]);
 
 /** The part of the WHATWG `WebSocket` the transport uses (the `ws` package has it too). */
 export interface WebSocketLike {
@@ -121,7 +130,20 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
   }
 
   return {
-    push: (ops, credentials) => request(PushResponseSchema, OPS_PATH, credentials, { ops }),
+    async push(ops, credentials): Promise<TransportResult<PushResponse>> {
+      const answered = await request(PushAnswerBodySchema, OPS_PATH, credentials, {
+        ops,
+        answer: "receipt",
+      });
+      if (!answered.ok) return answered;
+      if ("ops" in answered.value) return { ok: true, value: answered.value };
+      const stored = opsOfPushReceipt(ops, credentials.deviceId, answered.value);
+      if (stored) return { ok: true, value: { ops: stored } };
+      return {
+        ok: false,
+        failure: { type: "protocol", message: "push receipt does not match the batch" },
+      };
+    },
     pull: ({ since, limit, resync }, credentials) =>
       request(
         PullResponseSchema,

@@ -2,7 +2,9 @@ import {
   ErrorBodySchema,
   encodeSnapshotCursor,
   MAX_BODY_BYTES,
+  opsOfPushReceipt,
   PullResponseSchema,
+  PushReceiptSchema,
   PushResponseSchema,
   SnapshotResponseSchema,
 } from "@syncline/protocol";
@@ -47,6 +49,39 @@ describe("POST /sync/ops (R12–R17)", () => {
     const first = PushResponseSchema.parse((await a.push(ops)).body);
     const retried = PushResponseSchema.parse((await a.push([{ ...ops[0]!, lamport_ts: 7 }])).body);
     expect(retried.ops[0]).toEqual({ ...first.ops[0], duplicate: true });
+  });
+
+  it("R76: answers a push that asks for a receipt with the ids, the clock and the duplicates only", async () => {
+    const a = await server.device();
+    const first = [a.op("p1", "title", "x")];
+    const stored = PushResponseSchema.parse((await a.push(first)).body).ops[0]!;
+    const ops = [
+      { ...first[0]!, lamport_ts: 50 },
+      { ...a.op("p1", "color", "red"), lamport_ts: 51 },
+    ];
+    const response = await a.push(ops, "receipt");
+    expect(response.status).toBe(200);
+    const receipt = PushReceiptSchema.strict().parse(response.body);
+    expect(receipt.duplicates).toEqual([
+      { index: 0, lamport_ts: stored.lamport_ts, wall_clock: stored.wall_clock },
+    ]);
+    expect(receipt.ids[0]).toBe(stored.id);
+    // The rows a plain push answers are the ones the receipt stands for.
+    const asRows = PushResponseSchema.parse((await a.push(ops, "ops")).body).ops;
+    expect(opsOfPushReceipt(ops, a.deviceId, receipt)).toEqual(
+      asRows.map((op, index) => ({ ...op, duplicate: index === 0 })),
+    );
+    expect(JSON.stringify(response.body).length).toBeLessThan(JSON.stringify(asRows).length / 2);
+  });
+
+  it("R76: answers 422 for an answer it does not know", async () => {
+    const a = await server.device();
+    const response = await server.request("POST", "/sync/ops", {
+      token: a.token,
+      body: { ops: [a.op("p1", "title", "x")], answer: "rows" },
+    });
+    const body = expectError(response, 422, "invalid_request");
+    expect(body.type === "invalid_request" && body.issues[0]?.path).toEqual(["answer"]);
   });
 
   it("answers 409 lamport_conflict with the device's stored max, storing nothing (R16)", async () => {

@@ -99,6 +99,8 @@ export {
 } from "./protocol-version.js";
 export { type PullQuery, PullQuerySchema, type PullResponse, PullResponseSchema } from "./pull.js";
 export {
+  type PushAnswer,
+  PushAnswerSchema,
   type PushedOp,
   PushedOpSchema,
   type PushRequest,
@@ -106,6 +108,14 @@ export {
   type PushResponse,
   PushResponseSchema,
 } from "./push.js";
+export {
+  opsOfPushReceipt,
+  type PushReceipt,
+  PushReceiptSchema,
+  pushReceiptOf,
+  type ReceiptDuplicate,
+  ReceiptDuplicateSchema,
+} from "./push-receipt.js";
 export {
   applyOpTo,
   cloneState,
@@ -137,7 +147,7 @@ export {
   type SnapshotResponse,
   SnapshotResponseSchema,
 } from "./snapshot.js";
-export { OpIdSchema, type StoredOp, StoredOpSchema } from "./stored-op.js";
+export { OpIdSchema, type StoredOp, StoredOpSchema, WallClockSchema } from "./stored-op.js";
 export { UuidSchema } from "./uuid.js";
 export { type AckFrame, AckFrameSchema } from "./ws/ack-frame.js";
 export { type ClientFrame, ClientFrameSchema } from "./ws/client-frame.js";

@@ -3,8 +3,22 @@ import { MAX_PUSH_OPS } from "./limits.js";
 import { OpSchema } from "./op.js";
 import { StoredOpSchema } from "./stored-op.js";
 
-/** Body of `POST /sync/ops`: 1..1000 ops with strictly increasing `lamport_ts`. */
+/**
+ * What a push asks to be answered with (R76): `"ops"` (the default) for a
+ * {@link PushResponse}, every stored row; `"receipt"` for a `PushReceipt`,
+ * the ids and clocks only.
+ */
+export const PushAnswerSchema = z.enum(["ops", "receipt"], {
+  error: 'answer must be "ops" or "receipt"',
+});
+export type PushAnswer = z.infer<typeof PushAnswerSchema>;
+
+/**
+ * Body of `POST /sync/ops`: 1..1000 ops with strictly increasing
+ * `lamport_ts`, and optionally the {@link PushAnswerSchema | answer} wanted.
+ */
 export const PushRequestSchema = z.object({
+  answer: PushAnswerSchema.optional(),
   ops: z
     .array(OpSchema)
     .min(1, { error: "must hold at least one op" })

@@ -6,6 +6,7 @@ import { migratePgStore, PgSyncStore } from "@syncline/pg-store";
 import {
   type JsonValue,
   MAX_CLIENT_FRAME_BYTES,
+  type PushAnswer,
   type ServerFrame,
   ServerFrameSchema,
   type UpsertOp,
@@ -132,7 +133,8 @@ export async function startSyncTestServer(options: SyncTestServerOptions = {}) {
       op(entity_id: string, field: string, value: unknown): UpsertOp {
         return upsert(++lamport, entity_id, field, value as JsonValue);
       },
-      push: (ops: UpsertOp[]) => request("POST", "/sync/ops", { token: jwt, body: { ops } }),
+      push: (ops: UpsertOp[], answer?: PushAnswer) =>
+        request("POST", "/sync/ops", { token: jwt, body: { ops, ...(answer ? { answer } : {}) } }),
       pull: (query = "") => request("GET", `/sync/ops${query}`, { token: jwt }),
       snapshot: (query = "") => request("GET", `/sync/snapshot${query}`, { token: jwt }),
       ack: (last_seen_id: number) =>
