@@ -11,9 +11,11 @@ import {
   createRemoteJWKSet,
   errors,
   type JSONWebKeySet,
+  type JWTPayload,
   type JWTVerifyGetKey,
   jwtVerify,
 } from "jose";
+import { LRUCache } from "lru-cache";
 
 /** Who is calling: the user (`sub`) and the device. */
 export interface AuthContext {
@@ -79,6 +81,28 @@ export interface JwtAuthOptions {
    * @default Date.now
    */
   now?: () => number;
+  /**
+   * How many verified tokens are remembered, so a device's next request
+   * with the same token skips the signature check (a device sends one token
+   * on every request until it expires). Only tokens that verified are kept;
+   * `exp` and `nbf` are still judged on every request, by `now`. 0 turns
+   * the cache off.
+   * @default 10000
+   */
+  verifiedTokenCacheSize?: number;
+  /**
+   * How long a remembered token is trusted before its signature is checked
+   * again: a key removed from the key set stops being accepted after at
+   * most this long (plus `jwksCacheMaxAgeMs` for a fetched set).
+   * @default 60000 (1 min)
+   */
+  verifiedTokenMaxAgeMs?: number;
+}
+
+/** A token that verified: its claims, and when (by the auth's clock). */
+interface VerifiedToken {
+  readonly payload: JWTPayload;
+  readonly at: number;
 }
 
 const unauthorized = (message: string) => new SyncError({ type: "unauthorized", message });
@@ -143,14 +167,39 @@ export function jwtAuth(options: JwtAuthOptions): Authenticate {
     ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
     ...(options.audience === undefined ? {} : { audience: options.audience }),
   };
+  const now = options.now ?? Date.now;
+  const cacheSize = options.verifiedTokenCacheSize ?? 10_000;
+  const maxAgeMs = options.verifiedTokenMaxAgeMs ?? 60_000;
+  const verified =
+    cacheSize > 0 ? new LRUCache<string, VerifiedToken>({ max: cacheSize }) : undefined;
+  /** The remembered claims of `token` while they are still good at `at`, as jose judges them. */
+  const remembered = (token: string, at: number): JWTPayload | undefined => {
+    const hit = verified?.get(token);
+    if (!hit) return undefined;
+    const { exp, nbf } = hit.payload;
+    const seconds = Math.floor(at / 1000);
+    const fresh =
+      at - hit.at < maxAgeMs &&
+      exp !== undefined &&
+      exp > seconds - toleranceSeconds &&
+      (nbf === undefined || nbf <= seconds + toleranceSeconds);
+    if (fresh) return hit.payload;
+    verified!.delete(token);
+    return undefined;
+  };
   return async (request) => {
     const token = bearerToken(request);
-    const currentDate = new Date((options.now ?? Date.now)());
-    const { payload } = await jwtVerify(token, keys, { ...verifyOptions, currentDate }).catch(
-      (error: unknown) => {
+    const at = now();
+    let payload = remembered(token, at);
+    if (!payload) {
+      ({ payload } = await jwtVerify(token, keys, {
+        ...verifyOptions,
+        currentDate: new Date(at),
+      }).catch((error: unknown) => {
         throw tokenFailure(error);
-      },
-    );
+      }));
+      verified?.set(token, { payload, at });
+    }
     if (!UuidSchema.safeParse(payload.sub).success)
       throw unauthorized("token 'sub' must be a UUID");
     const claimed = payload[DEVICE_ID_CLAIM];

@@ -62,6 +62,64 @@ describe("jwtAuth({ jwksUrl })", () => {
     expect(fetches).toBe(2); // the unknown kid refetched the set
   });
 
+  it("checks a token's signature once per verifiedTokenMaxAgeMs, and judges exp on every request", async () => {
+    const key = await keyPair("k3");
+    served = [key.jwk];
+    let clock = Date.now();
+    // A key set never cached, so every signature check fetches it: fetches count the checks.
+    const auth = jwtAuth({
+      jwksUrl: url,
+      jwksCacheMaxAgeMs: 0,
+      jwksCooldownMs: 0,
+      now: () => clock,
+    });
+    const [user, device] = [randomUUID(), randomUUID()];
+    const token = await sign(key, user, device);
+    const before = fetches;
+    await auth(request(token));
+    await auth(request(token));
+    expect(fetches - before).toBe(1);
+    clock += 61_000; // past the default minute: checked again
+    await auth(request(token));
+    expect(fetches - before).toBe(2);
+
+    // The provider drops the key: the remembered token is refused once its minute is up.
+    served = [];
+    expect(await auth(request(token))).toMatchObject({ userId: user });
+    clock += 61_000;
+    await expect(auth(request(token))).rejects.toMatchObject({
+      body: { type: "unauthorized", message: "token signed by an unknown key" },
+    });
+
+    // Remembered or not, a token is refused once exp plus the tolerance has passed.
+    served = [key.jwk];
+    const fresh = await sign(key, user, device);
+    const { expiresAt } = await auth(request(fresh));
+    clock = expiresAt!.getTime() - 1;
+    expect(await auth(request(fresh))).toMatchObject({ userId: user });
+    const checks = fetches;
+    clock = expiresAt!.getTime();
+    await expect(auth(request(fresh))).rejects.toMatchObject({
+      body: { type: "unauthorized", message: "token expired" },
+    });
+    expect(fetches).toBe(checks + 1); // the expired token went to jose, which refused it
+  });
+
+  it("checks every request's signature with verifiedTokenCacheSize 0", async () => {
+    const key = await keyPair("k4");
+    served = [key.jwk];
+    const auth = jwtAuth({
+      jwksUrl: url,
+      jwksCacheMaxAgeMs: 0,
+      jwksCooldownMs: 0,
+      verifiedTokenCacheSize: 0,
+    });
+    const token = await sign(key, randomUUID(), randomUUID());
+    const before = fetches;
+    for (let i = 0; i < 3; i++) await auth(request(token));
+    expect(fetches - before).toBe(3);
+  });
+
   it("refuses a token whose kid the provider does not publish", async () => {
     const stranger = await keyPair("not-published");
     const auth = jwtAuth({ jwksUrl: url, jwksCooldownMs: 0 });
