@@ -7,6 +7,7 @@ import {
   PushReceiptSchema,
   PushResponseSchema,
   SnapshotResponseSchema,
+  type UpsertOp,
 } from "@syncline/protocol";
 import fc from "fast-check";
 import { Hono } from "hono";
@@ -147,6 +148,95 @@ describe("POST /sync/ops (R12–R17)", () => {
       "protocol version 2 is not supported",
     );
     expect(response.headers.get("syncline-protocol-version")).toBe("1");
+  });
+
+  it("R11, R14, R76: answers any body with a push answer or a documented error, and stores nothing on an error (property)", async () => {
+    const a = await server.device();
+    const head = async () => PullResponseSchema.parse((await a.pull("?limit=1")).body).head;
+    const anyOp = fc.record(
+      {
+        operation_id: fc.oneof(fc.uuid(), fc.string()),
+        lamport_ts: fc.oneof(fc.integer({ min: -2, max: 2 ** 53 + 2 }), fc.double(), fc.string()),
+        entity_type: fc.oneof(fc.constant("track"), fc.string(), fc.integer()),
+        entity_id: fc.oneof(fc.constant("t1"), fc.string({ unit: "binary" })),
+        op: fc.constantFrom("upsert", "delete", "merge"),
+        field: fc.oneof(fc.constant("title"), fc.constant(null), fc.string()),
+        value: fc.oneof(fc.jsonValue(), fc.string({ unit: "binary" })),
+        extra: fc.anything(),
+      },
+      { requiredKeys: ["operation_id", "lamport_ts", "entity_type", "entity_id", "op"] },
+    );
+    const answer = fc.oneof(fc.constantFrom("ops", "receipt", "rows", ""), fc.jsonValue());
+    const anyBody = fc.oneof(
+      fc.record(
+        { ops: fc.oneof(fc.array(anyOp, { maxLength: 4 }), fc.jsonValue()), answer },
+        { requiredKeys: ["ops"] },
+      ),
+      fc.jsonValue(),
+    );
+    // The device's own next batch (or its last one again), maybe with one key of its first op changed.
+    const deviceBatch = fc.record({
+      count: fc.integer({ min: 1, max: 4 }),
+      again: fc.boolean(),
+      answer: fc.constantFrom(undefined, "ops", "receipt"),
+      change: fc.option(
+        fc.record({
+          key: fc.constantFrom("operation_id", "lamport_ts", "entity_id", "op", "field", "value"),
+          to: fc.jsonValue(),
+        }),
+        { nil: undefined },
+      ),
+    });
+    type DeviceBatch = typeof deviceBatch extends fc.Arbitrary<infer T> ? T : never;
+    let last: UpsertOp[] = [];
+    const bodyText = (input: { text: string } | { value: unknown } | DeviceBatch): string => {
+      if ("text" in input) return input.text;
+      if ("value" in input) return JSON.stringify(input.value) ?? "null";
+      const ops: Record<string, unknown>[] =
+        input.again && last.length > 0
+          ? last.map((op) => ({ ...op }))
+          : Array.from({ length: input.count }, (_, i) => a.op(`p${i}`, "title", i));
+      if (input.change) ops[0]![input.change.key] = input.change.to;
+      return JSON.stringify({ ops, ...(input.answer ? { answer: input.answer } : {}) });
+    };
+    const input = fc.oneof(
+      deviceBatch,
+      anyBody.map((value) => ({ value })),
+      fc.string({ unit: "binary" }).map((text) => ({ text })),
+    );
+    const statuses = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(input, async (generated) => {
+        const text = bodyText(generated);
+        const before = await head();
+        const response = await server.request("POST", "/sync/ops", {
+          token: a.token,
+          rawBody: text,
+        });
+        statuses.add(response.status);
+        expect([200, 400, 409, 413, 422]).toContain(response.status);
+        if (response.status === 200) {
+          const sent = JSON.parse(text) as { ops: UpsertOp[]; answer?: string };
+          last = sent.ops;
+          const rows =
+            sent.answer === "receipt"
+              ? opsOfPushReceipt(
+                  sent.ops,
+                  a.deviceId,
+                  PushReceiptSchema.strict().parse(response.body),
+                )
+              : PushResponseSchema.parse(response.body).ops;
+          expect(rows?.map((op) => op.operation_id)).toEqual(sent.ops.map((op) => op.operation_id));
+          return;
+        }
+        const error = ErrorBodySchema.parse(response.body);
+        expect(JSON.stringify(error)).not.toMatch(/\bat .+\.[jt]s:\d+/);
+        expect(await head()).toBe(before);
+      }),
+      { numRuns: 200 },
+    );
+    // The inputs reached every outcome: stored, refused as malformed, and refused by a rule.
+    expect([...statuses].sort()).toEqual([200, 400, 409, 422]);
   });
 });
 
