@@ -1,9 +1,11 @@
 import {
   CLOSE_CODE,
+  ClientFrameSchema,
   MAX_CLIENT_FRAME_BYTES,
   PING_BURST,
   PushResponseSchema,
 } from "@syncline/protocol";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { frameIds, startSyncTestServer } from "./testing/sync-test-server.js";
 
@@ -12,6 +14,15 @@ beforeAll(async () => {
   server = await startSyncTestServer({ maxBufferedBytes: 256 * 1024 });
 });
 afterAll(() => server.close());
+
+/** `text` as JSON, or `undefined` when it is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -145,6 +156,51 @@ describe("client frames (R34)", () => {
     const socket = await a.socket();
     socket.ws.send(data);
     expect((await socket.closed).code).toBe(CLOSE_CODE.policyViolation);
+  });
+
+  it("R34: keeps a socket open for a valid frame and closes 1008 on anything else, whatever the bytes (property)", async () => {
+    const a = await server.device();
+    const pushed = PushResponseSchema.parse((await a.push([a.op("p", "t", 1)])).body);
+    const head = pushed.ops[0]!.id;
+    const frame = fc.oneof(
+      fc.record({ ack: fc.oneof(fc.integer({ min: -1, max: head + 1 }), fc.jsonValue()) }),
+      fc.record({ type: fc.oneof(fc.constantFrom("ping", "pong", "ack"), fc.jsonValue()) }),
+      fc.dictionary(fc.constantFrom("ack", "type", "since", "ops"), fc.jsonValue(), {
+        minKeys: 1,
+      }),
+      fc.jsonValue(),
+    );
+    const data = fc.oneof(
+      frame.map((value) => JSON.stringify(value) ?? "null"),
+      fc.string({ unit: "binary" }),
+      fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
+    );
+    let open = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(data, async (sent) => {
+        const socket = await a.socket();
+        socket.ws.send(sent);
+        const parsed = typeof sent === "string" ? parseJson(sent) : undefined;
+        const accepted = ClientFrameSchema.safeParse(parsed);
+        const valid =
+          accepted.success &&
+          ("ack" in accepted.data ? accepted.data.ack >= 0 && accepted.data.ack <= head : true);
+        if (valid) {
+          // Still open: a ping after it is answered.
+          socket.ws.send(JSON.stringify({ type: "ping" }));
+          await socket.waitFor((frames) => frames.some((f) => f.type === "pong"));
+          open++;
+          socket.ws.close();
+        } else {
+          expect((await socket.closed).code).toBe(CLOSE_CODE.policyViolation);
+          refused++;
+        }
+      }),
+      { numRuns: 80 },
+    );
+    expect(open).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
   });
 
   it("closes 1008 on an ack above the head", async () => {
