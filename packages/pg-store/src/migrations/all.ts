@@ -5,6 +5,7 @@ import { syncOpRetiredMigration } from "./0004_sync_op_retired.js";
 import { syncOpSnapshotIndexesMigration } from "./0005_sync_op_snapshot_indexes.js";
 import { syncPushNewOpsMigration } from "./0006_sync_push_new_ops.js";
 import { syncOpPageMigration } from "./0007_sync_op_page.js";
+import { syncOpPageByUserOrderMigration } from "./0008_sync_op_page_by_user_order.js";
 import type { PgStoreMigration } from "./migration.js";
 
 /** Every migration shipped with the package, in version order. */
@@ -16,4 +17,5 @@ export const PG_STORE_MIGRATIONS: readonly PgStoreMigration[] = [
   syncOpSnapshotIndexesMigration,
   syncPushNewOpsMigration,
   syncOpPageMigration,
+  syncOpPageByUserOrderMigration,
 ];
