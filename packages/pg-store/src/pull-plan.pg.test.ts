@@ -54,7 +54,8 @@ describe("pull pages in index order, whatever the statistics say", () => {
       [small, device],
     );
     const lastId = Number(
-      (await db.pool.query("SELECT max(id) AS id FROM sync_op WHERE user_id = $1", [small])).rows[0].id,
+      (await db.pool.query("SELECT max(id) AS id FROM sync_op WHERE user_id = $1", [small])).rows[0]
+        .id,
     );
     // The user's three ops come after all of the others, so a scan in id order
     // filtered by the user reads the whole log first: from 0, and for nothing
@@ -63,7 +64,9 @@ describe("pull pages in index order, whatever the statistics say", () => {
     // planning reads (its hits count among the statement's buffers).
     await buffersOf("SELECT * FROM sync_op_page($1, $2, 100)", [small, 0]);
     for (const since of [0, lastId]) {
-      expect(await buffersOf("SELECT * FROM sync_op_page($1, $2, 100)", [small, since])).toBeLessThan(30);
+      expect(
+        await buffersOf("SELECT * FROM sync_op_page($1, $2, 100)", [small, since]),
+      ).toBeLessThan(30);
     }
   });
 });
