@@ -9,7 +9,7 @@ import type { Queryable } from "./queryable.js";
  */
 const ACK_SQL = `
 WITH head AS (
-  SELECT coalesce((SELECT max(id) FROM sync_op WHERE user_id = $1), 0) AS head_id
+  SELECT sync_user_head($1) AS head_id
 ),
 written AS (
   INSERT INTO device_sync_cursor AS c (user_id, device_id, last_seen_id, last_seen_at)

@@ -38,7 +38,7 @@ const BATCH = `(
 const INSERT_SQL = `
 WITH device AS (
   SELECT max(lamport_ts) AS max_lamport_ts,
-    (SELECT coalesce(max(id), 0) FROM sync_op WHERE user_id = $1) AS head_before
+    sync_user_head($1) AS head_before
   FROM sync_op WHERE user_id = $1 AND device_id = $2
 ),
 inserted AS (

@@ -11,9 +11,10 @@ export function isoWallClock(expression: string): string {
 
 /**
  * SQL of a one-row derived table `h` whose `head` is the user's highest op id
- * (`$1` the user), 0 for an empty log: one backward probe of the primary key.
+ * (`$1` the user), 0 for an empty log: `sync_user_head` (migration 9), one
+ * backward probe of the `(user_id, id)` index wherever the user's ops sit.
  */
-export const USER_HEAD = "(SELECT coalesce(max(id), 0) AS head FROM sync_op WHERE user_id = $1) h";
+export const USER_HEAD = "(SELECT sync_user_head($1) AS head) h";
 
 const COLUMNS = [
   "id",

@@ -179,17 +179,17 @@ export class PgSyncStore implements SyncStore {
 
   /** The user's highest op id, or 0 when the log is empty. */
   async headId(userId: string): Promise<number> {
-    const { rows } = await this.#pool.query<{ head_id: string | null }>(
-      "SELECT max(id) AS head_id FROM sync_op WHERE user_id = $1",
+    const { rows } = await this.#pool.query<{ head_id: string }>(
+      "SELECT sync_user_head($1) AS head_id",
       [userId],
     );
-    return Number(rows[0]?.head_id ?? 0);
+    return Number(rows[0]!.head_id);
   }
 
   /** The user's head and the device's stored cursor, in one query. */
   async ackBounds(userId: string, deviceId: string): Promise<AckBounds> {
-    const { rows } = await this.#pool.query<{ head: string | null; cursor: string | null }>(
-      `SELECT (SELECT max(id) FROM sync_op WHERE user_id = $1) AS head,
+    const { rows } = await this.#pool.query<{ head: string; cursor: string | null }>(
+      `SELECT sync_user_head($1) AS head,
               (SELECT last_seen_id FROM device_sync_cursor WHERE user_id = $1 AND device_id = $2) AS cursor`,
       [userId, deviceId],
     );
