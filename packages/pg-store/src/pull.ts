@@ -60,6 +60,15 @@ LEFT JOIN LATERAL (
   ) sized
 ) p ON true`;
 
+/**
+ * The two statements as named (prepared) ones: each connection plans them
+ * once, not at every page; their plans hold no choice the parameters could
+ * sway (the rows come from `sync_op_page`, the head from `sync_user_head`).
+ * Measured: an empty page 0.84 → 0.48 ms, a page of 100 1.5 → 1.0 ms.
+ */
+const PAGE = { name: "syncline_pull_page", text: PAGE_SQL };
+const PAGE_CUT = { name: "syncline_pull_page_cut", text: PAGE_CUT_SQL };
+
 interface PullRow {
   compacted_up_to: string;
   head: string;
@@ -86,10 +95,10 @@ export async function pullOps(
   maxValueBytes: number = MAX_PAGE_VALUE_BYTES,
 ): Promise<EncodedPullPage> {
   const params = [userId, since, limit, resync, maxValueBytes];
-  let row = (await db.query<PullRow>(PAGE_SQL, params)).rows[0]!;
+  let row = (await db.query<PullRow>({ ...PAGE, values: params })).rows[0]!;
   if (row.long) {
     params[2] = limit + 1;
-    row = (await db.query<PullRow>(PAGE_CUT_SQL, params)).rows[0]!;
+    row = (await db.query<PullRow>({ ...PAGE_CUT, values: params })).rows[0]!;
   }
   const compactedUpTo = Number(row.compacted_up_to);
   if (!resync && since > 0 && since < compactedUpTo) {
