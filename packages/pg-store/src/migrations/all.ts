@@ -7,6 +7,7 @@ import { syncPushNewOpsMigration } from "./0006_sync_push_new_ops.js";
 import { syncOpPageMigration } from "./0007_sync_op_page.js";
 import { syncOpPageByUserOrderMigration } from "./0008_sync_op_page_by_user_order.js";
 import { syncUserHeadMigration } from "./0009_sync_user_head.js";
+import { syncOpPagePlpgsqlMigration } from "./0010_sync_op_page_plpgsql.js";
 import type { PgStoreMigration } from "./migration.js";
 
 /** Every migration shipped with the package, in version order. */
@@ -20,4 +21,5 @@ export const PG_STORE_MIGRATIONS: readonly PgStoreMigration[] = [
   syncOpPageMigration,
   syncOpPageByUserOrderMigration,
   syncUserHeadMigration,
+  syncOpPagePlpgsqlMigration,
 ];
