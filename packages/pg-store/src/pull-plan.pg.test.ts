@@ -1,17 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { openTestStore, type TestStore, uuid } from "./test-support.js";
+import { buffersOf, insertUpserts, openTestStore, type TestStore, uuid } from "./test-support.js";
 
 let db: TestStore;
 beforeAll(async () => {
   db = await openTestStore();
 });
-
-/** Shared buffers a statement touched, from EXPLAIN (ANALYZE, BUFFERS). */
-async function buffersOf(sql: string, params: unknown[]): Promise<number> {
-  const { rows } = await db.pool.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
-  const plan = rows[0]["QUERY PLAN"][0];
-  return plan.Plan["Shared Hit Blocks"] + plan.Plan["Shared Read Blocks"];
-}
 
 // R20 (pages): a page costs what it holds, whatever the planner's statistics say.
 describe("pull pages in index order, whatever the statistics say", () => {
@@ -20,17 +13,13 @@ describe("pull pages in index order, whatever the statistics say", () => {
     // This file's own database: statistics stay as ANALYZE leaves them.
     await db.pool.query("ALTER TABLE sync_op SET (autovacuum_enabled = false)");
     await db.pool.query("ANALYZE sync_op");
-    await db.pool.query(
-      `INSERT INTO sync_op (user_id, device_id, operation_id, entity_type, entity_id, op, field, value, lamport_ts)
-       SELECT $1, $2, gen_random_uuid(), 'track', 't' || n, 'upsert', 'title', to_jsonb(n), n
-       FROM generate_series(1, 20000) AS n`,
-      [user, device],
-    );
+    await insertUpserts(db.pool, user, device, 20000);
     const plain = await buffersOf(
+      db.pool,
       "SELECT * FROM sync_op WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT 100",
       [user, 0],
     );
-    const paged = await buffersOf("SELECT * FROM sync_op_page($1, $2, 100)", [user, 0]);
+    const paged = await buffersOf(db.pool, "SELECT * FROM sync_op_page($1, $2, 100)", [user, 0]);
     // The stale statistics do mislead the plain statement: it reads every page of the log.
     expect(plain).toBeGreaterThan(300);
     // One page of 100 small ops: a few heap pages and the index path to them.
@@ -39,20 +28,10 @@ describe("pull pages in index order, whatever the statistics say", () => {
 
   it("reads a page of a user with few ops in index order when other users' ops fill the log", async () => {
     const [big, small, device] = [uuid(), uuid(), uuid()];
-    await db.pool.query(
-      `INSERT INTO sync_op (user_id, device_id, operation_id, entity_type, entity_id, op, field, value, lamport_ts)
-       SELECT $1, $2, gen_random_uuid(), 'track', 't' || n, 'upsert', 'title', to_jsonb(n), n
-       FROM generate_series(1, 20000) AS n`,
-      [big, device],
-    );
+    await insertUpserts(db.pool, big, device, 20000);
     // Statistics that know the log: a few users, so each user's share looks large.
     await db.pool.query("ANALYZE sync_op");
-    await db.pool.query(
-      `INSERT INTO sync_op (user_id, device_id, operation_id, entity_type, entity_id, op, field, value, lamport_ts)
-       SELECT $1, $2, gen_random_uuid(), 'track', 't' || n, 'upsert', 'title', to_jsonb(n), n
-       FROM generate_series(1, 3) AS n`,
-      [small, device],
-    );
+    await insertUpserts(db.pool, small, device, 3);
     const lastId = Number(
       (await db.pool.query("SELECT max(id) AS id FROM sync_op WHERE user_id = $1", [small])).rows[0]
         .id,
@@ -62,10 +41,10 @@ describe("pull pages in index order, whatever the statistics say", () => {
     // from past the last op.
     // A first call warms the connection's catalog cache, which the function's
     // planning reads (its hits count among the statement's buffers).
-    await buffersOf("SELECT * FROM sync_op_page($1, $2, 100)", [small, 0]);
+    await buffersOf(db.pool, "SELECT * FROM sync_op_page($1, $2, 100)", [small, 0]);
     for (const since of [0, lastId]) {
       expect(
-        await buffersOf("SELECT * FROM sync_op_page($1, $2, 100)", [small, since]),
+        await buffersOf(db.pool, "SELECT * FROM sync_op_page($1, $2, 100)", [small, since]),
       ).toBeLessThan(30);
     }
   });

@@ -47,3 +47,28 @@ export async function snapshotUser(
     retired: retired.rows,
   };
 }
+
+/** Shared buffers a statement touched (hits and reads), from EXPLAIN (ANALYZE, BUFFERS). */
+export async function buffersOf(pool: pg.Pool, sql: string, params: unknown[]): Promise<number> {
+  const { rows } = await pool.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
+  const plan = rows[0]["QUERY PLAN"][0];
+  return plan.Plan["Shared Hit Blocks"] + plan.Plan["Shared Read Blocks"];
+}
+
+/**
+ * Stores `count` upserts of one device of `userId` in one INSERT (Lamport
+ * timestamps 1..count), past every check: a large log, made fast.
+ */
+export async function insertUpserts(
+  pool: pg.Pool,
+  userId: string,
+  deviceId: string,
+  count: number,
+): Promise<void> {
+  await pool.query(
+    `INSERT INTO sync_op (user_id, device_id, operation_id, entity_type, entity_id, op, field, value, lamport_ts)
+     SELECT $1, $2, gen_random_uuid(), 'track', 't' || n, 'upsert', 'title', to_jsonb(n), n
+     FROM generate_series(1, $3::int) AS n`,
+    [userId, deviceId, count],
+  );
+}

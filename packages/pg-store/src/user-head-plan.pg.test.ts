@@ -1,27 +1,18 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { PgSyncStore } from "./store.js";
-import { openTestStore, type TestStore, upsert, uuid } from "./test-support.js";
+import {
+  buffersOf,
+  insertUpserts,
+  openTestStore,
+  type TestStore,
+  upsert,
+  uuid,
+} from "./test-support.js";
 
 let db: TestStore;
 beforeAll(async () => {
   db = await openTestStore();
 });
-
-/** Shared buffers a statement touched, from EXPLAIN (ANALYZE, BUFFERS). */
-async function buffersOf(sql: string, params: unknown[]): Promise<number> {
-  const { rows } = await db.pool.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
-  const plan = rows[0]["QUERY PLAN"][0];
-  return plan.Plan["Shared Hit Blocks"] + plan.Plan["Shared Read Blocks"];
-}
-
-async function insertOps(userId: string, count: number): Promise<void> {
-  await db.pool.query(
-    `INSERT INTO sync_op (user_id, device_id, operation_id, entity_type, entity_id, op, field, value, lamport_ts)
-     SELECT $1, $2, gen_random_uuid(), 'track', 't' || n, 'upsert', 'title', to_jsonb(n), n
-     FROM generate_series(1, $3::int) AS n`,
-    [userId, uuid(), count],
-  );
-}
 
 // R75 (head): the user's head, which every push, page and ACK reads, costs one index probe,
 // wherever the user's ops sit in the log.
@@ -29,18 +20,20 @@ describe("the user's head (sync_user_head)", () => {
   it("is one probe for a user whose ops are all older than another user's", async () => {
     // A user who was busy, then quiet while another user wrote as much.
     const [quiet, busy, empty] = [uuid(), uuid(), uuid()];
-    await insertOps(quiet, 20000);
-    await insertOps(busy, 20000);
+    await insertUpserts(db.pool, quiet, uuid(), 20000);
+    await insertUpserts(db.pool, busy, uuid(), 20000);
     // Statistics that know the log: two users, each a large share of it.
     await db.pool.query("ANALYZE sync_op");
-    const plain = await buffersOf("SELECT max(id) FROM sync_op WHERE user_id = $1", [quiet]);
+    const plain = await buffersOf(db.pool, "SELECT max(id) FROM sync_op WHERE user_id = $1", [
+      quiet,
+    ]);
     // The plain aggregate walks the primary key down from the newest op,
     // through every op of the busy user.
     expect(plain).toBeGreaterThan(300);
     // A first call warms the connection's catalog cache for the function's planning.
-    await buffersOf("SELECT sync_user_head($1)", [quiet]);
+    await buffersOf(db.pool, "SELECT sync_user_head($1)", [quiet]);
     for (const user of [quiet, busy, empty]) {
-      expect(await buffersOf("SELECT sync_user_head($1)", [user])).toBeLessThan(10);
+      expect(await buffersOf(db.pool, "SELECT sync_user_head($1)", [user])).toBeLessThan(10);
     }
   });
 
