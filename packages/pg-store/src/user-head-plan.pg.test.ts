@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { PgSyncStore } from "./store.js";
 import {
   buffersOf,
   insertUpserts,
@@ -39,12 +38,11 @@ describe("the user's head (sync_user_head)", () => {
 
   it("is the user's highest op id, and 0 for a user with no ops", async () => {
     const [a, b, empty] = [uuid(), uuid(), uuid()];
-    const store = new PgSyncStore({ pool: db.pool });
     const device = uuid();
     // Interleaved pushes of two users, so neither user's ops are contiguous.
     for (let lamport = 1; lamport <= 4; lamport++) {
       for (const user of [a, b])
-        await store.push(user, device, [upsert(lamport, "t", "x", lamport)]);
+        await db.store.push(user, device, [upsert(lamport, "t", "x", lamport)]);
     }
     for (const user of [a, b, empty]) {
       const { rows } = await db.pool.query(
