@@ -1,4 +1,5 @@
-import { materialize, type Op, reduceOps } from "@syncline/protocol";
+import { materialize, type Op, reduceOps, type StoredOp } from "@syncline/protocol";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { SyncStore } from "../store.js";
 import { pullAll, viewOfUser } from "./log.js";
@@ -18,6 +19,42 @@ async function userWithLog(
   const ops = Array.from({ length: count }, (_, i) => upsert(i + 1, "p1", "title", i));
   const pushed = await store.push(user, uuid(), ops);
   return { user, ids: pushed.map((op) => op.id) };
+}
+
+/** One step of a random log: which entity, and an upsert of one of its fields or its delete. */
+const step = fc.record({
+  entityType: fc.constantFrom("playlist", "track"),
+  entityId: fc.constantFrom("1", "2", "3"),
+  action: fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc.record({ field: fc.constantFrom("title", "cover"), value: fc.integer() }),
+    },
+    { weight: 1, arbitrary: fc.constant("delete" as const) },
+  ),
+});
+
+/**
+ * R59 read op by op: an op below MIN stays unless a later op below MIN
+ * supersedes it, that is one of the same field (deletes: of the same
+ * entity), or, for an upsert, a later delete of its entity.
+ */
+function keptByR59(log: readonly StoredOp[], min: number): number[] {
+  const below = log.filter((op) => op.id < min);
+  const sameEntity = (a: StoredOp, b: StoredOp) =>
+    a.entity_type === b.entity_type && a.entity_id === b.entity_id;
+  return log
+    .filter(
+      (op) =>
+        op.id >= min ||
+        !below.some(
+          (later) =>
+            later.id > op.id &&
+            sameEntity(later, op) &&
+            (later.field === op.field || (op.op === "upsert" && later.op === "delete")),
+        ),
+    )
+    .map((op) => op.id);
 }
 
 /** Compaction: the collapse, which devices hold it back, every user (R9, R56–R59, R61, R62). */
@@ -58,6 +95,31 @@ export function describeCompactionConformance(open: OpenConformanceSubject): voi
         expect(compacted.map((op) => op.id)).toEqual([3, 4, 7, 8, 9, 10, 11].map((i) => ids[i]));
         expect(materialize(reduceOps(compacted))).toEqual(materialize(reduceOps(full)));
         expect(await store().compactedUpTo(user)).toBe(ids[10]);
+      });
+
+      it("R59 (collapse; property): any log of upserts and deletes over entities of two types, any MIN: the ops kept are exactly those nothing below MIN supersedes", async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(step, { minLength: 1, maxLength: 40 }),
+            fc.integer({ min: 1, max: 100 }),
+            async (steps, cursorPercent) => {
+              const [user, device] = [uuid(), uuid()];
+              const ops: Op[] = steps.map((s, i) =>
+                s.action === "delete"
+                  ? remove(i + 1, s.entityId, s.entityType)
+                  : upsert(i + 1, s.entityId, s.action.field, s.action.value, s.entityType),
+              );
+              const pushed = await store().push(user, device, ops);
+              const full = await pullAll(store(), user);
+              const min = pushed[Math.ceil((cursorPercent / 100) * ops.length) - 1]!.id;
+              await store().ack(user, device, min, NOW);
+              await store().compactUser(user, { now: NOW });
+              const kept = (await pullAll(store(), user)).map((op) => op.id);
+              expect(kept).toEqual(keptByR59(full, min));
+            },
+          ),
+          { numRuns: 40 },
+        );
       });
 
       it("R59 (collapse): collapses the protocol's example log (docs/PROTOCOL.md, section 9)", async () => {
