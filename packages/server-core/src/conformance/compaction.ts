@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { SyncStore } from "../store.js";
 import { pullAll, viewOfUser } from "./log.js";
 import { protocolExampleLog, remove, upsert, uuid } from "./ops.js";
+import { opOfWrite, randomWriteFields } from "./random-writes.js";
 import { type OpenConformanceSubject, storeUnderTest } from "./subject.js";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -20,19 +21,6 @@ async function userWithLog(
   const pushed = await store.push(user, uuid(), ops);
   return { user, ids: pushed.map((op) => op.id) };
 }
-
-/** One step of a random log: which entity, and an upsert of one of its fields or its delete. */
-const step = fc.record({
-  entityType: fc.constantFrom("playlist", "track"),
-  entityId: fc.constantFrom("1", "2", "3"),
-  action: fc.oneof(
-    {
-      weight: 3,
-      arbitrary: fc.record({ field: fc.constantFrom("title", "cover"), value: fc.integer() }),
-    },
-    { weight: 1, arbitrary: fc.constant("delete" as const) },
-  ),
-});
 
 /**
  * R59 read op by op: an op below MIN stays unless a later op below MIN
@@ -100,15 +88,11 @@ export function describeCompactionConformance(open: OpenConformanceSubject): voi
       it("R59 (collapse; property): any log of upserts and deletes over entities of two types, any MIN: the ops kept are exactly those nothing below MIN supersedes", async () => {
         await fc.assert(
           fc.asyncProperty(
-            fc.array(step, { minLength: 1, maxLength: 40 }),
+            fc.array(fc.record(randomWriteFields), { minLength: 1, maxLength: 40 }),
             fc.integer({ min: 1, max: 100 }),
-            async (steps, cursorPercent) => {
+            async (writes, cursorPercent) => {
               const [user, device] = [uuid(), uuid()];
-              const ops: Op[] = steps.map((s, i) =>
-                s.action === "delete"
-                  ? remove(i + 1, s.entityId, s.entityType)
-                  : upsert(i + 1, s.entityId, s.action.field, s.action.value, s.entityType),
-              );
+              const ops = writes.map((write, i) => opOfWrite(write, i + 1));
               const pushed = await store().push(user, device, ops);
               const full = await pullAll(store(), user);
               const min = pushed[Math.ceil((cursorPercent / 100) * ops.length) - 1]!.id;

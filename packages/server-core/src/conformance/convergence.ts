@@ -2,24 +2,14 @@ import { MAX_PULL_LIMIT, materialize, type Op, reduceOps } from "@syncline/proto
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { pullAll } from "./log.js";
-import { remove, upsert, uuid } from "./ops.js";
+import { uuid } from "./ops.js";
+import { opOfWrite, randomWriteFields } from "./random-writes.js";
 import { type OpenConformanceSubject, storeUnderTest } from "./subject.js";
 
 const NOW = new Date("2030-01-01T00:00:00Z");
 
 /** One step of a random log: which device writes, and what. */
-const step = fc.record({
-  device: fc.nat({ max: 2 }),
-  entityType: fc.constantFrom("playlist", "track"),
-  entityId: fc.constantFrom("1", "2"),
-  action: fc.oneof(
-    {
-      weight: 4,
-      arbitrary: fc.record({ field: fc.constantFrom("title", "cover"), value: fc.integer() }),
-    },
-    { weight: 1, arbitrary: fc.constant("delete" as const) },
-  ),
-});
+const step = fc.record({ device: fc.nat({ max: 2 }), ...randomWriteFields });
 
 /** Every device converges after any compaction (R22, R59, R62; property). */
 export function describeConvergenceConformance(open: OpenConformanceSubject): void {
@@ -50,11 +40,7 @@ export function describeConvergenceConformance(open: OpenConformanceSubject): vo
                 runDevice = s.device;
               }
               const lamport = ++clocks[s.device]!;
-              run.push(
-                s.action === "delete"
-                  ? remove(lamport, s.entityId, s.entityType)
-                  : upsert(lamport, s.entityId, s.action.field, s.action.value, s.entityType),
-              );
+              run.push(opOfWrite(s, lamport));
             }
             await flush();
             const full = await pullAll(store(), user, 7);

@@ -2,7 +2,6 @@ import {
   applyOpTo,
   isSyncError,
   type JsonValue,
-  type Op,
   reduceOps,
   SnapshotQuerySchema,
   type SnapshotResponse,
@@ -15,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import type { SnapshotPageRequest, SyncStore } from "../store.js";
 import { pullAll } from "./log.js";
 import { remove, upsert, uuid } from "./ops.js";
+import { opOfWrite, randomWriteFields } from "./random-writes.js";
 import { type OpenConformanceSubject, storeUnderTest } from "./subject.js";
 
 const NOW = new Date("2030-01-01T00:00:00Z");
@@ -92,15 +92,7 @@ const historyStep = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("write" as const),
       device: fc.nat({ max: 2 }),
-      entityType: fc.constantFrom("playlist", "track"),
-      entityId: fc.constantFrom("1", "2", "3"),
-      action: fc.oneof(
-        {
-          weight: 4,
-          arbitrary: fc.record({ field: fc.constantFrom("title", "cover"), value: fc.integer() }),
-        },
-        { weight: 1, arbitrary: fc.constant("delete" as const) },
-      ),
+      ...randomWriteFields,
     }),
   },
   {
@@ -127,11 +119,7 @@ export function describeSnapshotConformance(open: OpenConformanceSubject): void 
         for (const s of steps) {
           if (s.kind === "write") {
             const lamport = ++clocks[s.device]!;
-            const op: Op =
-              s.action === "delete"
-                ? remove(lamport, s.entityId, s.entityType)
-                : upsert(lamport, s.entityId, s.action.field, s.action.value, s.entityType);
-            await store().push(user, devices[s.device]!, [op]);
+            await store().push(user, devices[s.device]!, [opOfWrite(s, lamport)]);
             continue;
           }
           const head = await store().headId(user);
