@@ -5,7 +5,7 @@
  * the same pushers' latency just before it (idle).
  */
 import { randomUUID } from "node:crypto";
-import { PgSyncStore } from "@syncline/pg-store";
+import { PgSyncStore, SUPERSEDED_OPS_SQL } from "@syncline/pg-store";
 import { OPS_PATH } from "@syncline/protocol";
 import type { BenchServer } from "./bench-server.js";
 import { loadHistory } from "./history.js";
@@ -28,30 +28,11 @@ async function loadLog(server: BenchServer, userId: string, total: number): Prom
 
 /**
  * The baseline: the same superseded rows (the collapse rule of R59), removed
- * by one DELETE, found as `compactUser` finds them (upserts and deletes ranked
- * apart in their index order), so the two sides differ only in how the rows
- * go: in slices, each remembering its ops (R68), or at once.
+ * by one DELETE, found by the statement `compactUser` finds them with, so the
+ * two sides differ only in how the rows go: in slices, each remembering its
+ * ops (R68), or at once.
  */
-const RAW_DELETE_SQL = `
-WITH upserts AS (
-  SELECT id, entity_type, entity_id,
-    lead(id) OVER (PARTITION BY entity_type, entity_id, field ORDER BY id) AS next_id
-  FROM sync_op WHERE user_id = $1 AND op = 'upsert' AND id < $2
-),
-deletes AS (
-  SELECT id, entity_type, entity_id,
-    lead(id) OVER (PARTITION BY entity_type, entity_id ORDER BY id) AS next_id
-  FROM sync_op WHERE user_id = $1 AND op = 'delete' AND id < $2
-),
-tombstones AS (
-  SELECT entity_type, entity_id, id AS tombstone_id FROM deletes WHERE next_id IS NULL
-)
-DELETE FROM sync_op WHERE user_id = $1 AND id IN (
-  SELECT u.id FROM upserts u LEFT JOIN tombstones t USING (entity_type, entity_id)
-  WHERE u.next_id IS NOT NULL OR u.id < t.tombstone_id
-  UNION ALL
-  SELECT id FROM deletes WHERE next_id IS NOT NULL
-)`;
+const RAW_DELETE_SQL = `DELETE FROM sync_op WHERE user_id = $1 AND id IN (${SUPERSEDED_OPS_SQL})`;
 
 interface Latency {
   at: number;

@@ -38,12 +38,12 @@ SELECT
   ) AS compacted_up_to`;
 
 /**
- * The ids of the ops to remove below `$2` (R59), ascending and comma-separated
- * in ONE text value (NULL when there are none), and how many: per
- * (entity_type, entity_id, field) only the op with the highest id survives,
- * where deletes form their entity's own group, so only the newest delete
- * survives; then the upserts older than that surviving delete go too, as
- * the reducer's tombstone rule hides them anyway.
+ * SQL of R59's collapse: the ids (one column, `id`, in no order) of user
+ * `$1`'s ops below `$2` that compaction removes. Per (entity_type,
+ * entity_id, field) only the op with the highest id survives, where deletes
+ * form their entity's own group, so only the newest delete survives; then
+ * the upserts older than that surviving delete go too, as the reducer's
+ * tombstone rule hides them anyway.
  *
  * An op is superseded when its group has a next op (`lead(id)`) below `$2`.
  * Upserts and deletes are ranked apart, each in the order of its partial
@@ -51,9 +51,10 @@ SELECT
  * upserts, `(user_id, entity_type, entity_id, id)` for deletes), so the
  * window reads each index in order instead of sorting the user's log:
  * 1.0–1.2 s for a million ops against 2.7–2.9 s for one window over both
- * kinds ranked by `id DESC` (measured). Only the ids to remove are sorted.
+ * kinds ranked by `id DESC` (measured). A subquery: the bench's raw DELETE
+ * removes the same rows through it.
  */
-const DOOMED_SQL = `
+export const SUPERSEDED_OPS_SQL = `
 WITH upserts AS (
   SELECT id, entity_type, entity_id,
     lead(id) OVER (PARTITION BY entity_type, entity_id, field ORDER BY id) AS next_id
@@ -69,12 +70,19 @@ deletes AS (
 tombstones AS (
   SELECT entity_type, entity_id, id AS tombstone_id FROM deletes WHERE next_id IS NULL
 )
-SELECT string_agg(id::text, ',' ORDER BY id) AS ids, count(*) AS doomed FROM (
-  SELECT u.id FROM upserts u LEFT JOIN tombstones t USING (entity_type, entity_id)
-  WHERE u.next_id IS NOT NULL OR u.id < t.tombstone_id
-  UNION ALL
-  SELECT id FROM deletes WHERE next_id IS NOT NULL
-) doomed`;
+SELECT u.id FROM upserts u LEFT JOIN tombstones t USING (entity_type, entity_id)
+WHERE u.next_id IS NOT NULL OR u.id < t.tombstone_id
+UNION ALL
+SELECT id FROM deletes WHERE next_id IS NOT NULL`;
+
+/**
+ * The ids of the ops to remove below `$2` ({@link SUPERSEDED_OPS_SQL}),
+ * ascending and comma-separated in ONE text value (NULL when there are
+ * none), and how many. Only these ids are sorted.
+ */
+const DOOMED_SQL = `
+SELECT string_agg(id::text, ',' ORDER BY id) AS ids, count(*) AS doomed
+FROM (${SUPERSEDED_OPS_SQL}) doomed`;
 
 /**
  * Removes the ops of user `$1` whose ids the array literal `$2` lists, and

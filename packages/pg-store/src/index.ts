@@ -3,6 +3,7 @@ export {
   type CompactionSlice,
   type PgCompactOptions,
   type PgCompactUserOptions,
+  SUPERSEDED_OPS_SQL,
 } from "./compact.js";
 export {
   answerFlushRequests,
