@@ -8,7 +8,7 @@ import {
 import type pg from "pg";
 import { beginLockedByUser } from "./locks.js";
 import type { Queryable } from "./queryable.js";
-import { contentMd5 } from "./rows.js";
+import { contentHash } from "./rows.js";
 import { withTransaction } from "./transaction.js";
 
 /**
@@ -93,10 +93,10 @@ const REMOVE_SQL = `
 WITH removed AS (
   DELETE FROM sync_op s
   WHERE s.user_id = $1 AND s.id = ANY($2::bigint[])
-  RETURNING s.user_id, s.device_id, s.operation_id, s.id, s.lamport_ts, s.wall_clock, ${contentMd5("s")} AS content_md5
+  RETURNING s.user_id, s.device_id, s.operation_id, s.id, s.lamport_ts, s.wall_clock, ${contentHash("s")} AS content_hash
 )
-INSERT INTO sync_op_retired (user_id, device_id, operation_id, id, lamport_ts, wall_clock, content_md5)
-SELECT user_id, device_id, operation_id, id, lamport_ts, wall_clock, content_md5 FROM removed`;
+INSERT INTO sync_op_retired (user_id, device_id, operation_id, id, lamport_ts, wall_clock, content_hash)
+SELECT user_id, device_id, operation_id, id, lamport_ts, wall_clock, content_hash FROM removed`;
 
 /**
  * Raises the watermark (`updated_at` = the run's `now`) and returns it;

@@ -3,7 +3,14 @@ import { lamportConflict, operationIdReused, type PushOutcome } from "@syncline/
 import type pg from "pg";
 import type { beginLockedByUser } from "./locks.js";
 import { pushNoticeSql } from "./push-notice.js";
-import { contentMd5, isoWallClock, type OpRow, opColumns, toStoredOp } from "./rows.js";
+import {
+  contentHash,
+  contentMd5,
+  isoWallClock,
+  type OpRow,
+  opColumns,
+  toStoredOp,
+} from "./rows.js";
 import { withClient } from "./transaction.js";
 
 /**
@@ -65,7 +72,8 @@ const content = (alias: string) =>
  * For the skipped ops: the row stored under each one's `operation_id` (if
  * any) and whether the op's content matches it; for an op compaction removed,
  * its remembered `id`, `lamport_ts` and `wall_clock` with the retry's content,
- * which matches when its hash does (R68). The stored rows are fetched once
+ * which matches when its hash does (R68): `content_hash`, or for an op
+ * removed before migration 11, `content_md5`. The stored rows are fetched once
  * (MATERIALIZED), so even with stale planner statistics the device's history
  * is read at most once, not once per op.
  */
@@ -76,14 +84,15 @@ stored AS MATERIALIZED (
   WHERE user_id = $1 AND device_id = $2 AND operation_id IN (SELECT operation_id FROM batch)
 ),
 retired AS MATERIALIZED (
-  SELECT id, device_id, operation_id, lamport_ts, wall_clock, content_md5 FROM sync_op_retired
+  SELECT id, device_id, operation_id, lamport_ts, wall_clock, content_hash, content_md5 FROM sync_op_retired
   WHERE user_id = $1 AND device_id = $2 AND operation_id IN (SELECT operation_id FROM batch)
 )
 SELECT b.ord, ${content("s")} IS NOT DISTINCT FROM ${content("b")} AS same, ${opColumns("s")}
 FROM batch b
 JOIN stored s ON s.operation_id = b.operation_id
 UNION ALL
-SELECT b.ord, r.content_md5 = ${contentMd5("b")} AS same,
+SELECT b.ord, CASE WHEN r.content_hash IS NULL THEN r.content_md5 = ${contentMd5("b")}
+    ELSE r.content_hash = ${contentHash("b")} END AS same,
   r.id, r.device_id, r.operation_id, b.entity_type, b.entity_id, b.op, b.field, b.value, r.lamport_ts,
   ${isoWallClock("r.wall_clock")} AS wall_clock
 FROM batch b

