@@ -138,6 +138,50 @@ describe("POST /sync/ops (R12–R17)", () => {
     });
   });
 
+  /** POSTs `chunks` as a streamed body: chunked, with no Content-Length. */
+  async function pushChunked(token: string, chunks: string[]) {
+    const encoder = new TextEncoder();
+    const response = await fetch(`${server.base}/sync/ops`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: new ReadableStream({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    return { status: response.status, body: await response.json() };
+  }
+
+  it("R10: counts a chunked body (no Content-Length) as it streams: 413 over the limit, stored within it", async () => {
+    const a = await server.device();
+    const head = async () => PullResponseSchema.parse((await a.pull("?limit=1")).body).head;
+    const before = await head();
+    const op = a.op("p1", "title", "x".repeat(1000));
+    const oversized = `{"ops":[${JSON.stringify(op)}],"padding":"${"y".repeat(MAX_BODY_BYTES)}"}`;
+    const refused = await pushChunked(
+      a.token,
+      Array.from({ length: Math.ceil(oversized.length / 65536) }, (_, i) =>
+        oversized.slice(i * 65536, (i + 1) * 65536),
+      ),
+    );
+    expect(expectError(refused, 413, "payload_too_large")).toMatchObject({
+      max_bytes: MAX_BODY_BYTES,
+    });
+    expect(await head()).toBe(before);
+
+    const body = JSON.stringify({ ops: [op] });
+    const stored = await pushChunked(a.token, [body.slice(0, 10), body.slice(10)]);
+    expect(stored.status).toBe(200);
+    expect(PushResponseSchema.parse(stored.body).ops[0]).toMatchObject({
+      operation_id: op.operation_id,
+      duplicate: false,
+    });
+    expect(await head()).toBeGreaterThan(before);
+  });
+
   it("answers 400 for a protocol version it does not speak (R65)", async () => {
     const a = await server.device();
     const response = await server.request("GET", "/sync/ops", {
