@@ -157,7 +157,11 @@ describe("POST /sync/ops (R12–R17)", () => {
 
   it("R10: counts a chunked body (no Content-Length) as it streams: 413 over the limit, stored within it", async () => {
     const a = await server.device();
-    const head = async () => PullResponseSchema.parse((await a.pull("?limit=1")).body).head;
+    const head = async () => {
+      const page = PullResponseSchema.parse((await a.pull("?limit=1")).body);
+      if (page.head === undefined) throw new Error("the page carries no head (R75)");
+      return page.head;
+    };
     const before = await head();
     const op = a.op("p1", "title", "x".repeat(1000));
     const oversized = `{"ops":[${JSON.stringify(op)}],"padding":"${"y".repeat(MAX_BODY_BYTES)}"}`;
