@@ -19,7 +19,7 @@ const instant = fc
     }),
     // Microseconds past the millisecond, weighted to the ends where rounding or trimming shows.
     micros: fc.oneof(fc.constantFrom(0, 1, 999), fc.integer({ min: 0, max: 999 })),
-    // Whole seconds and whole milliseconds, which `to_json` prints with fewer digits.
+    // Whole seconds and whole tens of milliseconds, which `to_json` prints with fewer fraction digits.
     cut: fc.constantFrom("none", "second", "ten-ms"),
   })
   .map(({ ms, micros, cut }) => {
