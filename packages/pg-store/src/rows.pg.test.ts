@@ -10,6 +10,9 @@ beforeAll(async () => {
 });
 afterAll(() => pool.end());
 
+/** `ms` rounded down to a multiple of `unit` (before 1970 too, where `%` is negative). */
+const floorTo = (ms: number, unit: number) => ms - (((ms % unit) + unit) % unit);
+
 /** An instant in years 1–9999 with microseconds, as PostgreSQL's input text (UTC). */
 const instant = fc
   .record({
@@ -23,12 +26,7 @@ const instant = fc
     cut: fc.constantFrom("none", "second", "ten-ms"),
   })
   .map(({ ms, micros, cut }) => {
-    const at =
-      cut === "second"
-        ? ms - (((ms % 1000) + 1000) % 1000)
-        : cut === "ten-ms"
-          ? ms - (((ms % 10) + 10) % 10)
-          : ms;
+    const at = cut === "second" ? floorTo(ms, 1000) : cut === "ten-ms" ? floorTo(ms, 10) : ms;
     const micro = cut === "none" ? micros : 0;
     const iso = new Date(at).toISOString();
     return { input: `${iso.slice(0, 23)}${String(micro).padStart(3, "0")}Z`, expected: iso };
